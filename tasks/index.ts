@@ -1,0 +1,4 @@
+// Every Hardhat task of the project is registered by importing its file here.
+// Tasks are thin: parse arguments, call src/, print. They must not import typechain-types at load
+// time (the types do not exist before the first compile).
+export {};
