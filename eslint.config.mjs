@@ -3,7 +3,18 @@ import tseslint from "typescript-eslint";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules", "artifacts", "cache", "typechain-types", "coverage", "dist", ".data", "ignition/deployments"] },
+  {
+    ignores: [
+      "node_modules",
+      "artifacts",
+      "cache",
+      "typechain-types",
+      "coverage",
+      "dist",
+      ".data",
+      "ignition/deployments",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -19,7 +19,12 @@ subtask(TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD, async (args: { solcVersion: string
     throw new Error(`solc npm package is ${solcPackage.version}, expected ${SOLC_VERSION}; run npm ci`);
   }
   const compilerPath = path.join(path.dirname(require.resolve("solc/package.json")), "soljson.js");
-  return { compilerPath, isSolcJs: true, version: SOLC_VERSION, longVersion: `${SOLC_VERSION}+commit.7893614a` };
+  return {
+    compilerPath,
+    isSolcJs: true,
+    version: SOLC_VERSION,
+    longVersion: `${SOLC_VERSION}+commit.7893614a`,
+  };
 });
 
 /** Configuration variables (`npx hardhat vars set NAME`), never committed values. */
@@ -46,8 +51,16 @@ const config: HardhatUserConfig = {
       blockGasLimit: 60_000_000,
     },
     localhost: { url: "http://127.0.0.1:8545", chainId: 31337 },
-    sepolia: { url: rpc("SEPOLIA_RPC_URL", "https://rpc.sepolia.org"), chainId: 11155111, accounts: accounts() },
-    baseSepolia: { url: rpc("BASE_SEPOLIA_RPC_URL", "https://sepolia.base.org"), chainId: 84532, accounts: accounts() },
+    sepolia: {
+      url: rpc("SEPOLIA_RPC_URL", "https://rpc.sepolia.org"),
+      chainId: 11155111,
+      accounts: accounts(),
+    },
+    baseSepolia: {
+      url: rpc("BASE_SEPOLIA_RPC_URL", "https://sepolia.base.org"),
+      chainId: 84532,
+      accounts: accounts(),
+    },
     yellowstone: {
       url: rpc("YELLOWSTONE_RPC_URL", "https://yellowstone-rpc.litprotocol.com"),
       chainId: 175188,
@@ -75,7 +88,6 @@ const config: HardhatUserConfig = {
   gasReporter: {
     enabled: process.env.REPORT_GAS === "true",
     currency: "USD",
-    offline: true,
     outputFile: process.env.REPORT_GAS_FILE,
     noColors: process.env.REPORT_GAS_FILE !== undefined,
   },

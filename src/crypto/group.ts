@@ -76,7 +76,8 @@ function makeGroup(
     pointToBytes: (p) => p.toBytes(true),
     scalarToBytes: (s) => bigToBytesBE(Fn.create(s), scalarLength),
     scalarFromBytes(bytes) {
-      if (bytes.length !== scalarLength) throw new CryptoError(`${name}: scalar must be ${scalarLength} bytes`);
+      if (bytes.length !== scalarLength)
+        throw new CryptoError(`${name}: scalar must be ${scalarLength} bytes`);
       const v = bytesToBigBE(bytes);
       if (v >= Fn.ORDER) throw new CryptoError(`${name}: scalar is not canonical`);
       return v;
@@ -91,7 +92,10 @@ function makeGroup(
     msm(points, scalars) {
       if (points.length !== scalars.length) throw new CryptoError("msm: length mismatch");
       if (points.length === 0) return P.ZERO;
-      return P.msm(points as Point[], scalars.map((s) => Fn.create(s)));
+      return P.msm(
+        points as Point[],
+        scalars.map((s) => Fn.create(s)),
+      );
     },
   };
 }

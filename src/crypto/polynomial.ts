@@ -69,7 +69,8 @@ export function share(
 function checkIndices(indices: readonly number[]): void {
   const seen = new Set<number>();
   for (const i of indices) {
-    if (!Number.isInteger(i) || i < 1) throw new CryptoError(`participant index must be a positive integer, got ${i}`);
+    if (!Number.isInteger(i) || i < 1)
+      throw new CryptoError(`participant index must be a positive integer, got ${i}`);
     if (seen.has(i)) throw new CulpritError("participant index appears twice", i);
     seen.add(i);
   }

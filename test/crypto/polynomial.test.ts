@@ -36,7 +36,9 @@ for (const group of [secp256k1Group, blsG1Group] as Group[]) {
     });
 
     it("names a participant index given twice", () => {
-      expect(() => lagrangeCoefficients(group, [1, 2, 2])).to.throw(CulpritError).with.property("culprit", 2);
+      expect(() => lagrangeCoefficients(group, [1, 2, 2]))
+        .to.throw(CulpritError)
+        .with.property("culprit", 2);
     });
 
     it("commits a zero coefficient to the identity", () => {
