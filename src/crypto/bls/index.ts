@@ -1,0 +1,2 @@
+export * from "./bls";
+export * from "./shares";
