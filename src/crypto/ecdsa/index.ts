@@ -1,0 +1,7 @@
+/** Threshold ECDSA with presignatures (secp256k1). See presign.ts (offline) and sign.ts (online). */
+export * from "./types";
+export { deterministicRng, systemRng, type Rng } from "./common";
+export * from "./presignature";
+export * from "./presign";
+export * from "./sign";
+export * from "./local";
