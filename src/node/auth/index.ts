@@ -1,0 +1,2 @@
+export * from "./authenticate";
+export * from "./recap";

@@ -1,0 +1,71 @@
+/**
+ * Errors of the client SDK. One base class with a short message, details and a `cause` chain;
+ * subclasses carry named fields so that callers (and tests) can see which node failed and why.
+ */
+export interface SdkErrorOptions {
+  details?: readonly string[];
+  cause?: unknown;
+}
+
+export class SdkError extends Error {
+  override name = "SdkError";
+  /** The message without details. */
+  readonly shortMessage: string;
+  readonly details: readonly string[];
+
+  constructor(shortMessage: string, options: SdkErrorOptions = {}) {
+    const details = options.details ?? [];
+    super(
+      details.length ? `${shortMessage}\n${details.map((d) => `  - ${d}`).join("\n")}` : shortMessage,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.shortMessage = shortMessage;
+    this.details = details;
+  }
+}
+
+/** A parameter given to the SDK is malformed. */
+export class InvalidArgumentError extends SdkError {
+  override name = "InvalidArgumentError";
+  constructor(
+    readonly argument: string,
+    reason: string,
+    options?: SdkErrorOptions,
+  ) {
+    super(`invalid ${argument}: ${reason}`, options);
+  }
+}
+
+/** Making a session signature failed (the wallet refused to sign, or signed with another key). */
+export class SessionSigningError extends SdkError {
+  override name = "SessionSigningError";
+}
+
+/** What one node answered when it did not give a usable answer. */
+export interface NodeFailure {
+  url: string;
+  /** HTTP status, or undefined when the node could not be reached. */
+  status?: number;
+  /** The node's `errorCode`, or a transport error name. */
+  code: string;
+  reason: string;
+}
+
+/** Fewer usable answers than the operation needs; lists every node that failed and why. */
+export class QuorumNotReachedError extends SdkError {
+  override name = "QuorumNotReachedError";
+  readonly required: number;
+  readonly received: number;
+  readonly failures: readonly NodeFailure[];
+
+  constructor(args: { required: number; received: number; failures: readonly NodeFailure[] }) {
+    super(`need ${args.required} node answers, got ${args.received}`, {
+      details: args.failures.map(
+        (f) => `${f.url}: ${f.status === undefined ? "" : `${f.status} `}${f.code}: ${f.reason}`,
+      ),
+    });
+    this.required = args.required;
+    this.received = args.received;
+    this.failures = args.failures;
+  }
+}

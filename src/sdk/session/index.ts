@@ -1,0 +1,5 @@
+export * from "./resources";
+export * from "./recap";
+export * from "./sessionKey";
+export * from "./walletAuthSig";
+export * from "./sessionSigs";

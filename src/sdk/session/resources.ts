@@ -1,0 +1,98 @@
+/**
+ * Lit resources and abilities, as the v7 client names them (facts from `@lit-protocol/constants` and
+ * `@lit-protocol/auth-helpers` 7.4.0). A resource key is `<prefix>://<id or *>`; each Lit ability maps
+ * to one ReCap ability `<namespace>/<name>`.
+ */
+import { InvalidArgumentError } from "../errors";
+
+export const RESOURCE_PREFIX = {
+  pkp: "lit-pkp",
+  litAction: "lit-litaction",
+  accessControlCondition: "lit-accesscontrolcondition",
+  rateLimitIncrease: "lit-ratelimitincrease",
+} as const;
+export type ResourcePrefix = (typeof RESOURCE_PREFIX)[keyof typeof RESOURCE_PREFIX];
+
+export const LIT_ABILITY = {
+  pkpSigning: "pkp-signing",
+  litActionExecution: "lit-action-execution",
+  accessControlConditionDecryption: "access-control-condition-decryption",
+  accessControlConditionSigning: "access-control-condition-signing",
+  rateLimitIncreaseAuth: "rate-limit-increase-auth",
+} as const;
+export type LitAbility = (typeof LIT_ABILITY)[keyof typeof LIT_ABILITY];
+
+/** The ReCap ability (`namespace/name`) of each Lit ability. */
+export const RECAP_ABILITY_OF: Readonly<Record<LitAbility, string>> = {
+  "pkp-signing": "Threshold/Signing",
+  "lit-action-execution": "Threshold/Execution",
+  "access-control-condition-decryption": "Threshold/Decryption",
+  "access-control-condition-signing": "Threshold/Signing",
+  "rate-limit-increase-auth": "Auth/Auth",
+};
+
+/** The resource prefix each Lit ability applies to. */
+export const PREFIX_OF: Readonly<Record<LitAbility, ResourcePrefix>> = {
+  "pkp-signing": "lit-pkp",
+  "lit-action-execution": "lit-litaction",
+  "access-control-condition-decryption": "lit-accesscontrolcondition",
+  "access-control-condition-signing": "lit-accesscontrolcondition",
+  "rate-limit-increase-auth": "lit-ratelimitincrease",
+};
+
+/** A Lit resource as the client serialises it inside a session signature. */
+export interface LitResource {
+  resource: string;
+  resourcePrefix: ResourcePrefix;
+}
+
+/** One entry of a session signature's `resourceAbilityRequests`. */
+export interface ResourceAbilityRequest {
+  resource: LitResource;
+  ability: LitAbility;
+}
+
+/** `<prefix>://<id>`. */
+export function resourceKey(r: LitResource): string {
+  return `${r.resourcePrefix}://${r.resource}`;
+}
+
+function checkId(id: string, what: string, pattern = /^[A-Za-z0-9]{1,128}$/): string {
+  if (id !== "*" && !pattern.test(id)) {
+    throw new InvalidArgumentError(what, `must be * or ${pattern.source}, got ${JSON.stringify(id)}`);
+  }
+  return id;
+}
+
+/** A PKP by token id (hex without `0x`, as Lit uses it, or a bigint), or every PKP (`*`). */
+export function pkpResource(tokenId: bigint | string = "*"): LitResource {
+  const id = typeof tokenId === "bigint" ? tokenId.toString(16) : tokenId.replace(/^0x/, "");
+  return { resource: checkId(id, "tokenId"), resourcePrefix: "lit-pkp" };
+}
+
+/** A Lit Action by IPFS CID, or every action (`*`). */
+export function litActionResource(cid = "*"): LitResource {
+  return { resource: checkId(cid, "ipfsId"), resourcePrefix: "lit-litaction" };
+}
+
+/**
+ * Encrypted data by `<hex sha256 of the conditions>/<dataToEncryptHash>` (as the client names it for
+ * decryption), or all (`*`).
+ */
+export function accessControlConditionResource(id = "*"): LitResource {
+  return {
+    resource: checkId(id, "conditions resource", /^[0-9a-fA-F]{64}(\/[0-9a-fA-F]{64})?$/),
+    resourcePrefix: "lit-accesscontrolcondition",
+  };
+}
+
+/** A request for `ability` on `resource`; refuses an ability that does not apply to the resource. */
+export function requestAbility(resource: LitResource, ability: LitAbility): ResourceAbilityRequest {
+  if (PREFIX_OF[ability] !== resource.resourcePrefix) {
+    throw new InvalidArgumentError(
+      "ability",
+      `${ability} does not apply to ${resource.resourcePrefix} resources`,
+    );
+  }
+  return { resource, ability };
+}
