@@ -140,7 +140,7 @@ describe("authenticate", () => {
       const { sessionSigs } = await session({ requests: [signing("0x0000ABCDEF")] });
       const auth = await authenticate(sessionSigs[NODE], pkpSigningCapability(TOKEN), context());
       expect(auth.capabilities).to.deep.equal([
-        { resource: "lit-pkp://0000ABCDEF", ability: "Threshold/Signing" },
+        { resource: `lit-pkp://${"ABCDEF".padStart(64, "0")}`, ability: "Threshold/Signing" },
       ]);
     });
 

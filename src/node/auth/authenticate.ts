@@ -460,9 +460,9 @@ export async function authenticate(
   };
 }
 
-/** The capability a PKP signing request needs: `Threshold/Signing` on `lit-pkp://<tokenId hex>`. */
+/** The capability a PKP signing request needs: `Threshold/Signing` on `lit-pkp://<tokenId, 64 hex>`. */
 export function pkpSigningCapability(tokenId: bigint): RequiredCapability {
-  return { resource: `lit-pkp://${tokenId.toString(16)}`, ability: "Threshold/Signing" };
+  return { resource: `lit-pkp://${tokenId.toString(16).padStart(64, "0")}`, ability: "Threshold/Signing" };
 }
 
 /** The capability running a Lit Action needs: `Threshold/Execution` on `lit-litaction://<CID>`. */

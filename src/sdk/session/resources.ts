@@ -64,10 +64,15 @@ function checkId(id: string, what: string, pattern = /^[A-Za-z0-9]{1,128}$/): st
   return id;
 }
 
-/** A PKP by token id (hex without `0x`, as Lit uses it, or a bigint), or every PKP (`*`). */
+/**
+ * A PKP by token id (a bigint, or hex with or without `0x`), or every PKP (`*`). Like Lit's client,
+ * the id is written as 64 hex characters (zero-padded).
+ */
 export function pkpResource(tokenId: bigint | string = "*"): LitResource {
+  if (tokenId === "*") return { resource: "*", resourcePrefix: "lit-pkp" };
   const id = typeof tokenId === "bigint" ? tokenId.toString(16) : tokenId.replace(/^0x/, "");
-  return { resource: checkId(id, "tokenId"), resourcePrefix: "lit-pkp" };
+  checkId(id, "tokenId", /^[0-9a-fA-F]{1,64}$/);
+  return { resource: id.padStart(64, "0"), resourcePrefix: "lit-pkp" };
 }
 
 /** A Lit Action by IPFS CID, or every action (`*`). */
