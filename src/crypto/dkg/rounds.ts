@@ -119,6 +119,31 @@ export function evalCommitmentAt(params: DkgParams, commitments: readonly Point[
   return acc;
 }
 
+/**
+ * [Σ_m C_m·k^m for k = 1..n] by forward differences: Horner at k = 1..t+1, then each further value
+ * costs t point additions (the t-th difference of a degree-t polynomial is constant).
+ */
+export function evalCommitmentAtAll(params: DkgParams, commitments: readonly Point[], n: number): Point[] {
+  const t = commitments.length - 1;
+  const head = Math.min(n, t + 1);
+  const values: Point[] = [];
+  for (let k = 1; k <= head; k++) values.push(evalCommitmentAt(params, commitments, k));
+  if (n <= t + 1) return values;
+  // Backward differences at x = t+1: b[m] = ∇^m P(t+1), from the first t+1 values.
+  const b: Point[] = [];
+  let row = values.slice();
+  for (let m = 0; m <= t; m++) {
+    b.push(row[row.length - 1]);
+    row = row.slice(1).map((p, k) => p.subtract(row[k]));
+  }
+  for (let k = t + 2; k <= n; k++) {
+    // ∇^m P(x+1) = ∇^m P(x) + ∇^{m+1} P(x+1); ∇^t P is constant.
+    for (let m = t - 1; m >= 0; m--) b[m] = b[m].add(b[m + 1]);
+    values.push(b[0]);
+  }
+  return values;
+}
+
 /** share·G == Σ_m C_m·x^m; the share is secret, so it is multiplied with the constant-time ladder. */
 function shareMatches(params: DkgParams, commitments: readonly Point[], x: number, share: bigint): boolean {
   const { group } = params;
@@ -434,7 +459,7 @@ export function dkgFinalize(secret: Round3Secret, justifications: readonly Justi
     for (let m = 0; m <= t; m++) aggregate[m] = aggregate[m].add(commitments[m]);
   }
   const publicKeyShares = new Map<number, Point>();
-  for (let k = 1; k <= n; k++) publicKeyShares.set(k, evalCommitmentAt(params, aggregate, k));
+  evalCommitmentAtAll(params, aggregate, n).forEach((X, k) => publicKeyShares.set(k + 1, X));
   const mine = secretShare === 0n ? group.ZERO : group.G.multiply(secretShare);
   if (!mine.equals(publicKeyShares.get(me)!))
     throw new CryptoError("internal: my share does not match the commitments");
