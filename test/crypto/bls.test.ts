@@ -27,6 +27,8 @@ import {
 import { CryptoError, CulpritError, CulpritsError, ThresholdError } from "../../src/crypto/errors";
 import { blsG1Group } from "../../src/crypto/group";
 import { share as shamir, thresholdFor } from "../../src/crypto/polynomial";
+import { runDkgLocally } from "../../src/crypto/dkg";
+import { decrypt, encrypt } from "../../src/crypto/ibe";
 import vectors from "../vectors/bls-vectors.json";
 
 /** A network's BLS key shared with Shamir (degree `degree`) among participants 1..n. */
@@ -341,6 +343,31 @@ describe("bls signature shares", () => {
         expect(() => combineAndVerify({ ...q, shares: fewer })).to.throw(ThresholdError);
       });
     }
+  });
+
+  describe("with a network key from the DKG", () => {
+    it("2t+1 nodes' shares combine into the group signature, which opens an IBE ciphertext", () => {
+      const n = 4;
+      const { t, quorum } = thresholdFor(n);
+      const run = runDkgLocally(blsG1Group, n, t, { encrypt: false });
+      const results = [...run.results.values()];
+      const { publicKey, publicKeyShares } = results[0];
+      const identity = "lit-accesscontrolcondition://" + "01".repeat(32) + "/" + "02".repeat(32);
+      const shares = results.slice(0, quorum).map((r) => signShare(r.index, r.secretShare, identity));
+      const { signature, culprits } = combineAndVerify({
+        message: identity,
+        publicKey,
+        publicKeyShares,
+        threshold: t + 1,
+        shares,
+      });
+      expect(culprits).to.deep.equal([]);
+      expect(verify(publicKey, identity, signature)).to.equal(true);
+      const plaintext = new TextEncoder().encode("sealed to the network");
+      expect(new TextDecoder().decode(decrypt(encrypt(publicKey, identity, plaintext), signature))).to.equal(
+        "sealed to the network",
+      );
+    });
   });
 
   describe("combineAndVerify refusals", () => {
