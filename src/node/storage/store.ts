@@ -1,0 +1,313 @@
+/**
+ * A node's durable state: an SQLite database (better-sqlite3) under the node's data directory, in
+ * WAL mode with `synchronous=FULL` (a committed transaction survives a crash or `kill -9`), every
+ * secret sealed (see `sealing.ts`).
+ *
+ * Presignatures are single-use: `claimForUse` marks one used and erases its sealed value in one
+ * immediate transaction, committed before the value is returned. A presignature is therefore
+ * handed out at most once, across restarts and across processes sharing the file; a crash between
+ * the claim and its use loses that presignature, never reuses it.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import Database from "better-sqlite3";
+import { ConflictError, InternalError, NotFoundError, type NodeErrorOptions } from "../errors";
+import { associatedData, deriveStorageKey, open, seal } from "./sealing";
+
+/** A sealed value failed to open: altered on disk, moved between rows, or sealed under another key. */
+export class SealedValueError extends InternalError {
+  override name = "SealedValueError";
+  constructor(
+    readonly table: string,
+    readonly rowKey: string,
+  ) {
+    super(`stored value ${table}/${rowKey} does not open with this node's key (tampered or foreign)`, {
+      reason: "SealedValueRejected",
+    });
+  }
+}
+
+/** The database was created with another node secret key. */
+export class WrongStorageKeyError extends InternalError {
+  override name = "WrongStorageKeyError";
+  constructor(file: string, options?: NodeErrorOptions) {
+    super(`${file} was sealed with another node key`, { reason: "WrongNodeKey", ...options });
+  }
+}
+
+export interface OpenStoreOptions {
+  /** The node's data directory (created if missing, mode 0700). */
+  dataDir: string;
+  /** The node's secret key (≥ 32 bytes); the storage key is derived from it. */
+  nodeSecretKey: Uint8Array;
+  /** Database file name inside `dataDir` (default `node.db`). */
+  fileName?: string;
+  /** Clock for timestamps (default `Date.now`). */
+  now?: () => number;
+}
+
+export interface PresignatureClaim {
+  requestId: string;
+  claimedAt: number;
+}
+
+const MAX_ROW_KEY = 256;
+const CHECK_PLAINTEXT = new TextEncoder().encode("pkp-network storage key check");
+
+type Table = "key_shares" | "network_key_shares" | "presignatures" | "kv" | "meta";
+
+function checkRowKey(what: string, key: string): void {
+  if (typeof key !== "string" || key.length === 0 || key.length > MAX_ROW_KEY) {
+    throw new RangeError(`${what} must be a string of 1..${MAX_ROW_KEY} characters`);
+  }
+}
+
+export class NodeStore {
+  readonly file: string;
+  private readonly db: Database.Database;
+  private readonly key: Uint8Array;
+  private readonly now: () => number;
+
+  private constructor(file: string, db: Database.Database, key: Uint8Array, now: () => number) {
+    this.file = file;
+    this.db = db;
+    this.key = key;
+    this.now = now;
+  }
+
+  /** Opens (or creates) the store; refuses a database sealed under another node key. */
+  static open(options: OpenStoreOptions): NodeStore {
+    const key = deriveStorageKey(options.nodeSecretKey);
+    fs.mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+    const file = path.join(options.dataDir, options.fileName ?? "node.db");
+    const db = new Database(file);
+    try {
+      fs.chmodSync(file, 0o600);
+      db.pragma("journal_mode = WAL");
+      db.pragma("synchronous = FULL");
+      db.pragma("busy_timeout = 10000");
+      db.exec(`
+        CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT;
+        CREATE TABLE IF NOT EXISTS key_shares (
+          key_id TEXT PRIMARY KEY, value BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;
+        CREATE TABLE IF NOT EXISTS network_key_shares (
+          key_id TEXT PRIMARY KEY, value BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;
+        CREATE TABLE IF NOT EXISTS presignatures (
+          id TEXT PRIMARY KEY, value BLOB NOT NULL, created_at INTEGER NOT NULL,
+          claimed_by TEXT, claimed_at INTEGER) STRICT;
+        CREATE INDEX IF NOT EXISTS presignatures_unused ON presignatures (created_at, id) WHERE claimed_by IS NULL;
+        CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT;
+      `);
+      const store = new NodeStore(file, db, key, options.now ?? Date.now);
+      store.checkKey();
+      return store;
+    } catch (e) {
+      db.close();
+      key.fill(0);
+      throw e;
+    }
+  }
+
+  /** Closes the database and wipes the storage key from memory. */
+  close(): void {
+    if (this.db.open) this.db.close();
+    this.key.fill(0);
+  }
+
+  /** A sealed constant written at creation: a wrong node key is refused at open, not at first read. */
+  private checkKey(): void {
+    const aad = associatedData("meta", "key-check");
+    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'key-check'").get() as
+      | { value: Buffer }
+      | undefined;
+    if (row === undefined) {
+      this.db
+        .prepare("INSERT INTO meta (key, value) VALUES ('key-check', ?)")
+        .run(seal(this.key, aad, CHECK_PLAINTEXT));
+      return;
+    }
+    const plain = open(this.key, aad, row.value);
+    if (plain === undefined || Buffer.compare(Buffer.from(plain), Buffer.from(CHECK_PLAINTEXT)) !== 0) {
+      throw new WrongStorageKeyError(this.file);
+    }
+  }
+
+  private sealRow(table: Table, rowKey: string, value: Uint8Array): Buffer {
+    return Buffer.from(seal(this.key, associatedData(table, rowKey), value));
+  }
+
+  private openRow(table: Table, rowKey: string, sealed: Uint8Array): Uint8Array {
+    const plain = open(this.key, associatedData(table, rowKey), sealed);
+    if (plain === undefined) throw new SealedValueError(table, rowKey);
+    return plain;
+  }
+
+  /** Insert-only: a stored key share is never replaced (an identical re-insert is a no-op). */
+  private insertOnce(table: "key_shares" | "network_key_shares", keyId: string, value: Uint8Array): void {
+    checkRowKey("key id", keyId);
+    this.db
+      .transaction(() => {
+        const row = this.db.prepare(`SELECT value FROM ${table} WHERE key_id = ?`).get(keyId) as
+          | { value: Buffer }
+          | undefined;
+        if (row !== undefined) {
+          const existing = this.openRow(table, keyId, row.value);
+          if (Buffer.compare(Buffer.from(existing), Buffer.from(value)) === 0) return;
+          throw new ConflictError(`a different share for key ${keyId} is already stored`, {
+            reason: "KeyShareExists",
+          });
+        }
+        this.db
+          .prepare(`INSERT INTO ${table} (key_id, value, created_at) VALUES (?, ?, ?)`)
+          .run(keyId, this.sealRow(table, keyId, value), this.now());
+      })
+      .immediate();
+  }
+
+  private getShare(table: "key_shares" | "network_key_shares", keyId: string): Uint8Array | undefined {
+    checkRowKey("key id", keyId);
+    const row = this.db.prepare(`SELECT value FROM ${table} WHERE key_id = ?`).get(keyId) as
+      | { value: Buffer }
+      | undefined;
+    return row === undefined ? undefined : this.openRow(table, keyId, row.value);
+  }
+
+  // ---- key shares (one per routed PKP key, by key id) ----
+
+  putKeyShare(keyId: string, share: Uint8Array): void {
+    this.insertOnce("key_shares", keyId, share);
+  }
+
+  getKeyShare(keyId: string): Uint8Array | undefined {
+    return this.getShare("key_shares", keyId);
+  }
+
+  keyShareIds(): string[] {
+    return (
+      this.db.prepare("SELECT key_id FROM key_shares ORDER BY created_at, key_id").all() as {
+        key_id: string;
+      }[]
+    ).map((r) => r.key_id);
+  }
+
+  // ---- the network's BLS key share (by key id, e.g. per epoch) ----
+
+  putNetworkKeyShare(keyId: string, share: Uint8Array): void {
+    this.insertOnce("network_key_shares", keyId, share);
+  }
+
+  getNetworkKeyShare(keyId: string): Uint8Array | undefined {
+    return this.getShare("network_key_shares", keyId);
+  }
+
+  // ---- presignatures ----
+
+  /** Inserts a batch in one transaction; an id already present refuses the whole batch. */
+  insertPresignatures(batch: readonly { id: string; value: Uint8Array }[]): void {
+    for (const p of batch) checkRowKey("presignature id", p.id);
+    const insert = this.db.prepare(
+      "INSERT INTO presignatures (id, value, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+    );
+    this.db
+      .transaction(() => {
+        const at = this.now();
+        for (const p of batch) {
+          const { changes } = insert.run(p.id, this.sealRow("presignatures", p.id, p.value), at);
+          if (changes !== 1) {
+            throw new ConflictError(`presignature ${p.id} already exists`, { reason: "PresignatureExists" });
+          }
+        }
+      })
+      .immediate();
+  }
+
+  /**
+   * Marks presignature `id` used by `requestId`, durably, and only then returns its value. Its
+   * sealed value is erased in the same transaction. A second claim, by any request, is refused.
+   */
+  claimForUse(id: string, requestId: string): Uint8Array {
+    checkRowKey("presignature id", id);
+    checkRowKey("request id", requestId);
+    return this.db
+      .transaction(() => {
+        const row = this.db.prepare("SELECT value, claimed_by FROM presignatures WHERE id = ?").get(id) as
+          | { value: Buffer; claimed_by: string | null }
+          | undefined;
+        if (row === undefined) {
+          throw new NotFoundError(`no presignature ${id}`, { reason: "PresignatureNotFound" });
+        }
+        if (row.claimed_by !== null) {
+          throw new ConflictError(`presignature ${id} was already used (by ${row.claimed_by})`, {
+            reason: "PresignatureAlreadyUsed",
+          });
+        }
+        const value = this.openRow("presignatures", id, row.value);
+        this.db
+          .prepare(
+            "UPDATE presignatures SET claimed_by = ?, claimed_at = ?, value = X'' WHERE id = ? AND claimed_by IS NULL",
+          )
+          .run(requestId, this.now(), id);
+        return value;
+      })
+      .immediate();
+  }
+
+  /** Who used presignature `id`, if anyone. */
+  presignatureClaim(id: string): PresignatureClaim | undefined {
+    const row = this.db.prepare("SELECT claimed_by, claimed_at FROM presignatures WHERE id = ?").get(id) as
+      | { claimed_by: string | null; claimed_at: number | null }
+      | undefined;
+    if (row === undefined || row.claimed_by === null) return undefined;
+    return { requestId: row.claimed_by, claimedAt: row.claimed_at as number };
+  }
+
+  /** Up to `limit` unused presignature ids, oldest first (for a leader to pick from). */
+  unusedPresignatureIds(limit: number): string[] {
+    return (
+      this.db
+        .prepare("SELECT id FROM presignatures WHERE claimed_by IS NULL ORDER BY created_at, id LIMIT ?")
+        .all(limit) as { id: string }[]
+    ).map((r) => r.id);
+  }
+
+  countUnusedPresignatures(): number {
+    return (
+      this.db.prepare("SELECT count(*) AS n FROM presignatures WHERE claimed_by IS NULL").get() as {
+        n: number;
+      }
+    ).n;
+  }
+
+  // ---- small key/value store for node state (sealed too) ----
+
+  kvPut(key: string, value: Uint8Array): void {
+    checkRowKey("kv key", key);
+    this.db
+      .prepare(
+        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      )
+      .run(key, this.sealRow("kv", key, value));
+  }
+
+  kvGet(key: string): Uint8Array | undefined {
+    checkRowKey("kv key", key);
+    const row = this.db.prepare("SELECT value FROM kv WHERE key = ?").get(key) as
+      | { value: Buffer }
+      | undefined;
+    return row === undefined ? undefined : this.openRow("kv", key, row.value);
+  }
+
+  kvDelete(key: string): boolean {
+    checkRowKey("kv key", key);
+    return this.db.prepare("DELETE FROM kv WHERE key = ?").run(key).changes === 1;
+  }
+
+  kvPutJson(key: string, value: unknown): void {
+    this.kvPut(key, new TextEncoder().encode(JSON.stringify(value)));
+  }
+
+  kvGetJson<T>(key: string): T | undefined {
+    const bytes = this.kvGet(key);
+    return bytes === undefined ? undefined : (JSON.parse(new TextDecoder().decode(bytes)) as T);
+  }
+}
