@@ -66,6 +66,8 @@ interface Round2Data {
   readonly myComplaints: readonly number[];
   /** Dealers left out before complaints: missing or malformed broadcast. */
   readonly faults: ReadonlyMap<number, PresignFault>;
+  /** The summed commitments of the dealers whose shares passed round 2's joint check. */
+  readonly checkedAggregate?: { readonly dealers: readonly number[]; readonly agg: AggregateCommitments };
 }
 
 interface Round3Data extends Round2Data {
@@ -217,14 +219,19 @@ function aggregate(params: PresignParams, dealings: readonly DealingBroadcast[])
  * Σ over `dealers` of their shares to me against the sum of their commitments: the optimistic
  * check (point additions and four Horner evaluations instead of four per dealer).
  */
-function sumMatches(params: PresignParams, dealings: DealingBroadcast[], shares: DealingShare[]): boolean {
-  if (dealings.length === 0) return true;
+function sumMatches(
+  params: PresignParams,
+  dealings: DealingBroadcast[],
+  shares: DealingShare[],
+): { ok: boolean; agg: AggregateCommitments } {
   const agg = aggregate(params, dealings);
-  return POLY_NAMES.every((name) => {
+  if (dealings.length === 0) return { ok: true, agg };
+  const ok = POLY_NAMES.every((name) => {
     let s = 0n;
     for (const sh of shares) s = Fn.add(s, sh[name]);
     return evalDealing(agg, name, params.index).equals(mulG(s));
   });
+  return { ok, agg };
 }
 
 /**
@@ -271,14 +278,15 @@ export function presignRound2(
   for (const dealer of dealings.keys()) if (!received.has(dealer)) complaints.add(dealer);
   for (const dealer of complaints) received.delete(dealer);
 
-  const checked = [...received.keys()];
-  if (
-    !sumMatches(
-      params,
-      checked.map((j) => dealings.get(j)!),
-      checked.map((j) => received.get(j)!),
-    )
-  ) {
+  const checked = [...received.keys()].sort((x, y) => x - y);
+  const sum = sumMatches(
+    params,
+    checked.map((j) => dealings.get(j)!),
+    checked.map((j) => received.get(j)!),
+  );
+  // Kept for round 4: when QUAL turns out to be exactly these dealers, their sum is QUAL's commitments.
+  const checkedAggregate = sum.ok ? { dealers: checked, agg: sum.agg } : undefined;
+  if (!sum.ok) {
     for (const j of checked) {
       if (!shareMatches(dealings.get(j)!, received.get(j)!, index)) {
         complaints.add(j);
@@ -288,7 +296,15 @@ export function presignRound2(
   }
   const myComplaints = [...complaints].sort((x, y) => x - y);
   return {
-    secret: new PresignRound2Secret({ params, polys, dealings, received, myComplaints, faults }),
+    secret: new PresignRound2Secret({
+      params,
+      polys,
+      dealings,
+      received,
+      myComplaints,
+      faults,
+      checkedAggregate,
+    }),
     broadcast: Object.freeze({ sessionId, accuser: index, dealers: Object.freeze(myComplaints) }),
   };
 }
@@ -409,7 +425,7 @@ export function presignRound4(
       params,
       unchecked.map((j) => dealings.get(j)!),
       unchecked.map((j) => received.get(j)!),
-    )
+    ).ok
   ) {
     const culprits = qual.filter(
       (j) => !myComplaints.includes(j) && !shareMatches(dealings.get(j)!, mine.get(j)!, index),
@@ -428,10 +444,14 @@ export function presignRound4(
     z = Fn.add(z, s.z);
     zPrime = Fn.add(zPrime, s.zPrime);
   }
-  const agg = aggregate(
-    params,
-    qual.map((j) => dealings.get(j)!),
-  );
+  const cached = data.checkedAggregate;
+  const agg =
+    cached && cached.dealers.join() === qual.join()
+      ? cached.agg
+      : aggregate(
+          params,
+          qual.map((j) => dealings.get(j)!),
+        );
   const transcript = transcriptOf(params, qual, agg);
   const w = Fn.add(Fn.mul(a, k), z);
   // Prover side of Chaum-Pedersen with witness a_i: T1 = ρ·G and T2 = ρ·K_i = (ρ·k_i)·G (K_i = k_i·G,

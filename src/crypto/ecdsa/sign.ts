@@ -21,6 +21,7 @@ import {
   checkHash,
   decodePoint,
   decodeScalar,
+  evalCommitment,
   encodePoint,
   encodeScalar,
   group,
@@ -344,6 +345,39 @@ function sharesHold(shares: readonly SignatureShare[], vctx: VerificationContext
   return group.msm(points, scalars).equals(group.ZERO);
 }
 
+/**
+ * One share's equations combined with random β, γ (the first equation's weight is 1):
+ *   (s + βz)·G + γz·X_i = (δ⁻¹μ⁻¹m + βeμ⁻¹)·A_i + (δ⁻¹r + γe)·P + β·T1 + γ·T2 + Z'_i,
+ * with A_i and Z'_i evaluated by Horner's rule (small scalars): cheaper than folding them into the
+ * commitments when there is only one share.
+ */
+function oneShareHolds(sh: SignatureShare, vctx: VerificationContext): boolean {
+  const { presignature: pub, signing, publicKeyShares } = vctx;
+  const X = publicKeyShares.get(sh.index);
+  if (!sh.proof || X === undefined || !sameOperation(sh, signing)) return false;
+  const { P, T1, T2, z } = sh.proof;
+  const e = shareChallenge(sh.presignatureId, sh.index, X, sh.proof);
+  const muInv = Fn.inv(pub.mu);
+  const deltaInv = Fn.inv(signing.delta);
+  const beta = randomWeight();
+  const gamma = randomWeight();
+  const A = evalCommitment(pub.aCommitments, sh.index);
+  const Zp = evalCommitment(pub.zPrimeCommitments, sh.index, true);
+  const left = mulPublic(group.G, Fn.add(sh.s, Fn.mul(beta, z))).add(mulPublic(X, Fn.mul(gamma, z)));
+  const right = group
+    .msm(
+      [A, P, T1, T2],
+      [
+        Fn.add(Fn.mul(Fn.mul(deltaInv, muInv), signing.m), Fn.mul(Fn.mul(beta, e), muInv)),
+        Fn.add(Fn.mul(deltaInv, signing.r), Fn.mul(gamma, e)),
+        beta,
+        gamma,
+      ],
+    )
+    .add(Zp);
+  return left.equals(right);
+}
+
 /** Public verification of one share (plain or weighted) against the presignature's commitments. */
 export function verifySignatureShare(share: SignatureShare, vctx: VerificationContext): boolean {
   let plain: SignatureShare;
@@ -353,7 +387,7 @@ export function verifySignatureShare(share: SignatureShare, vctx: VerificationCo
     return false;
   }
   if (plain.index < 1 || plain.index > vctx.presignature.n) return false;
-  return sharesHold([plain], vctx);
+  return oneShareHolds(plain, vctx);
 }
 
 /** The indices of the shares that fail verification: one batched check, then one by one only if it fails. */
@@ -369,8 +403,9 @@ export function findInvalidShares(shares: readonly SignatureShare[], vctx: Verif
       bad.push(sh.index);
     }
   }
-  if (plain.length > 0 && !sharesHold(plain, vctx)) {
-    for (const sh of plain) if (!sharesHold([sh], vctx)) bad.push(sh.index);
+  const holds = plain.length === 1 ? oneShareHolds(plain[0], vctx) : sharesHold(plain, vctx);
+  if (plain.length > 0 && !holds) {
+    for (const sh of plain) if (!oneShareHolds(sh, vctx)) bad.push(sh.index);
   }
   return bad.sort((x, y) => x - y);
 }
