@@ -1,4 +1,10 @@
 // Every Hardhat task of the project is registered by importing its file here.
 // Tasks are thin: parse arguments, call src/, print. They must not import typechain-types at load
 // time (the types do not exist before the first compile).
-export {};
+import "./deploy";
+import "./action-cid";
+import "./keys-route-dev";
+import "./pkp-mint";
+import "./pkp-permissions";
+import "./pkp-info";
+import "./demo";

@@ -1,0 +1,95 @@
+import { task } from "hardhat/config";
+import pc from "picocolors";
+
+import { cidOf } from "../src/chain/cid";
+import { routeDevKeys } from "../src/chain/devkeys";
+import { deployPkpSystem, resolveDeployment, signerOf } from "../src/chain/hardhat";
+import { connectContracts } from "../src/chain/deployment";
+import {
+  getPkpInfo,
+  grantAction,
+  mintWithPermissions,
+  SCOPE_PERSONAL_SIGN,
+  SCOPE_SIGN_ANYTHING,
+} from "../src/chain/pkp";
+import { parseCount } from "../src/chain/parse";
+import { infoLines } from "./pkp-info";
+import { mintedLines } from "./pkp-mint";
+import { action, common, emit, label, title } from "./util";
+
+/** The Lit Action the demo PKP is minted with: signs a message the caller passes in. */
+export const DEMO_ACTION = `const go = async () => {
+  const sigShare = await Lit.Actions.signEcdsa({ toSign, publicKey, sigName: "demo" });
+};
+go();
+`;
+
+/** The action granted afterwards: personal-sign only. */
+export const DEMO_SECOND_ACTION = `const go = async () => {
+  await Lit.Actions.ethPersonalSignMessageEcdsa({ message: "hello from a PKP", publicKey, sigName: "hello" });
+};
+go();
+`;
+
+common(
+  task(
+    "demo",
+    "On the embedded chain: deploy, route development keys, mint a PKP with PKPHelper, grant an action, print pkp:info",
+  ),
+  false,
+)
+  .addOptionalParam("keys", "How many development keys to route", "3")
+  .setAction(
+    action(async (args: { json: boolean; keys: string }, hre) => {
+      const say = (line: string) => {
+        if (!args.json) console.log(line);
+      };
+      const count = parseCount("--keys", args.keys, 20);
+
+      say(title(`1. Deploy the PKP contracts with Ignition (network ${hre.network.name})`));
+      const addresses =
+        hre.network.name === "hardhat" ? await deployPkpSystem(hre) : await resolveDeployment(hre);
+      for (const [name, address] of Object.entries(addresses)) say(`${label(name)}${address}`);
+
+      const signer = await signerOf(hre);
+      const contracts = await connectContracts(addresses, signer);
+
+      say(
+        title(
+          `\n2. Route ${count} development key(s) (setRoutingDataAsAdmin; the nodes will do this by DKG)`,
+        ),
+      );
+      const keys = await routeDevKeys(contracts, { count });
+      for (const key of keys) say(`${label("routed")}${key.tokenId}`);
+
+      const cid = await cidOf(DEMO_ACTION);
+      const secondCid = await cidOf(DEMO_SECOND_ACTION);
+      say(
+        title(
+          "\n3. Mint a PKP with PKPHelper, permitting a Lit Action (SignAnything) in the same transaction",
+        ),
+      );
+      say(`${label("action")}${cid}`);
+      const minted = await mintWithPermissions(contracts, {
+        actions: [{ cid, scopes: [SCOPE_SIGN_ANYTHING] }],
+      });
+      mintedLines("Minted", minted).slice(1).forEach(say);
+
+      say(title("\n4. Grant a second action (PersonalSign) with PKPPermissions.addPermittedAction"));
+      const granted = await grantAction(contracts, {
+        tokenId: BigInt(minted.tokenId),
+        cid: secondCid,
+        scopes: [SCOPE_PERSONAL_SIGN],
+      });
+      say(`${label("action")}${granted.cid}`);
+      say(`${label("tx")}${granted.txHash} (gas ${granted.gasUsed})`);
+
+      say(title("\n5. pkp:info"));
+      const info = await getPkpInfo(contracts, BigInt(minted.tokenId));
+      const result = { addresses, routedKeys: keys.map((k) => k.tokenId), minted, granted, info };
+      if (args.json) return emit(true, result, () => []);
+      infoLines(info).forEach(say);
+      say(pc.green("\nDone."));
+      return result;
+    }),
+  );
