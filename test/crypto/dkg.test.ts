@@ -414,6 +414,29 @@ describe("dkg rounds", () => {
       expect(() => dkgFinalize(r3.secret, [])).to.throw(ReuseError);
     });
 
+    it("refuses a received share that is not a canonical scalar, naming its dealer", () => {
+      const { r1, broadcasts, sharesFor } = roundsUpTo2();
+      const shares = sharesFor(1);
+      shares.set(3, group.order);
+      expect(() => dkgRound2(r1[0].secret, broadcasts, shares))
+        .to.throw(CulpritError, /not a canonical scalar/)
+        .with.property("culprit", 3);
+      // The refused input did not use up the state: the round can be run with the share left out.
+      shares.delete(3);
+      expect(dkgRound2(r1[0].secret, broadcasts, shares).complaints).to.deep.equal([
+        { accuser: 1, dealer: 3, reason: "missing-share" },
+      ]);
+    });
+
+    it("refuses a message filed under a sender outside 1..N", () => {
+      const { r1, broadcasts, sharesFor } = roundsUpTo2();
+      const withStranger = new Map([...broadcasts, [9, broadcasts.get(2)!]]);
+      expect(() => dkgRound2(r1[0].secret, withStranger, sharesFor(1))).to.throw(
+        CryptoError,
+        /1\.\.4, got 9/,
+      );
+    });
+
     it("a participant that leaves out its own dealing still counts it", () => {
       const { r1, broadcasts, sharesFor } = roundsUpTo2();
       const others = new Map([...broadcasts].filter(([j]) => j !== 1));

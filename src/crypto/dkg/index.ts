@@ -28,6 +28,13 @@
  * wrong round). Broadcast messages must reach all honest participants identically (reliable
  * broadcast, as GJKR assume); then every honest participant computes the same QUAL, Y and X_k.
  * `runDkgLocally(group, n, t?, { faults })` runs everything in one process (tests, benchmarks).
+ *
+ * What it tolerates: up to t faulty participants among n > 2t (the default t = floor((n-1)/3)
+ * leaves 2t+1 honest). A faulty dealer is disqualified and named (`result.disqualified`); an
+ * honest dealer is never disqualified (a false complaint is answered by revealing that share). The
+ * proofs of knowledge stop rogue keys; a rushing dealer can still choose to be disqualified after
+ * seeing the others' commitments (GJKR'99 §3), which skews the key distribution by at most t bits
+ * but never lets anyone learn or choose the key (see proof.ts).
  */
 export { dkgParams, MAX_PARTICIPANTS, MAX_SESSION_ID_LENGTH } from "./types";
 export type {

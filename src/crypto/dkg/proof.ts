@@ -2,10 +2,16 @@
  * The dealer's Schnorr proof of knowledge of its constant term a_0 (for C_0 = a_0·G), made
  * non-interactive with Fiat-Shamir. The challenge binds the group, the session id, n, t, the
  * dealer's index and all its commitments, so a proof cannot be copied to another dealer, another
- * session or another commitment vector: a dealer cannot choose C_0 as a function of the others'
- * (the rogue-key attack on plain joint-Feldman, and the bias of GJKR'99 §3) without knowing its
- * discrete log. This is the "proof of knowledge per dealer" variant of Pedersen's DKG that
- * FROST (Komlo-Goldberg 2020, Fig. 1, round 1 step 2) uses in place of GJKR's Pedersen-commitment phase.
+ * session or another commitment vector. A dealer therefore cannot publish C_0 = T − Σ_{j≠i} C_j0
+ * for a target T of its choice (the rogue-key attack on plain joint-Feldman): it would need the
+ * discrete log of that point. This is the "proof of knowledge per dealer" variant of Pedersen's
+ * DKG that FROST (Komlo-Goldberg 2020, Fig. 1, round 1 steps 2 and 5) uses.
+ *
+ * What it does not stop (and GJKR'99's Pedersen-commitment phase does): the bias of GJKR'99 §3,
+ * where a rushing dealer that has seen the honest C_j0 decides to get itself disqualified, choosing
+ * between a few possible keys. The key is still unknown to everyone and of full entropy bar ≤ t bits;
+ * Gennaro-Jarecki-Krawczyk-Rabin 2003/2007 ("Secure applications of Pedersen's DKG") show that
+ * Schnorr-type signatures and similar uses stay secure with this distribution.
  */
 import { sha512 } from "@noble/hashes/sha2";
 import { utf8ToBytes } from "@noble/hashes/utils";

@@ -96,10 +96,15 @@ type Stage = Round1Secret["stage"] | Round2Secret["stage"] | Round3Secret["stage
 
 const consumed = new WeakSet<object>();
 
-function consume(state: { readonly stage: Stage }, expected: Stage, round: string): void {
+/** The step guard: `state` must be an unused state of the `expected` stage. */
+function checkState(state: { readonly stage: Stage }, expected: Stage, round: string): void {
   if (state === null || typeof state !== "object" || state.stage !== expected)
     throw new CryptoError(`${round} needs the state of ${expected}, got ${String(state?.stage)}`);
   if (consumed.has(state)) throw new ReuseError(`${round}: this ${expected} state was already used`);
+}
+
+/** Marks `state` used; called once the round's inputs are validated (a refused input leaves it usable). */
+function consume(state: object): void {
   consumed.add(state);
 }
 
@@ -120,7 +125,7 @@ export function evalCommitmentAt(params: DkgParams, commitments: readonly Point[
 }
 
 /**
- * [Σ_m C_m·k^m for k = 1..n] by forward differences: Horner at k = 1..t+1, then each further value
+ * [Σ_m C_m·k^m for k = 1..n] by finite differences: Horner at k = 1..t+1, then each further value
  * costs t point additions (the t-th difference of a degree-t polynomial is constant).
  */
 export function evalCommitmentAtAll(params: DkgParams, commitments: readonly Point[], n: number): Point[] {
@@ -232,7 +237,7 @@ export function dkgRound2(
   broadcasts: ReadonlyMap<number, Round1Broadcast>,
   shares: ReadonlyMap<number, bigint>,
 ): Round2Output {
-  consume(secret, "dkg-round1", "dkgRound2");
+  checkState(secret, "dkg-round1", "dkgRound2");
   const { params, index: me } = secret;
   const { group, n } = params;
   const { Fn } = group;
@@ -241,6 +246,7 @@ export function dkgRound2(
     checkIndex(params, j, "share sender");
     if (typeof s !== "bigint" || !Fn.isValid(s)) throw new CulpritError("share is not a canonical scalar", j);
   }
+  consume(secret);
 
   const dealings = new Map<number, Round1Broadcast>([[me, secret.broadcast]]);
   const rejected = new Map<number, string>();
@@ -346,7 +352,7 @@ function checkComplaint(params: DkgParams, c: Complaint): void {
  * one (accuser, dealer) pair count once.
  */
 export function dkgJustify(secret: Round2Secret, complaints: readonly Complaint[]): JustifyOutput {
-  consume(secret, "dkg-round2", "dkgJustify");
+  checkState(secret, "dkg-round2", "dkgJustify");
   const { params, index: me } = secret;
   const all = new Map<string, Complaint>();
   for (const c of [...secret.complaints, ...complaints]) {
@@ -355,6 +361,7 @@ export function dkgJustify(secret: Round2Secret, complaints: readonly Complaint[
     if (!all.has(key))
       all.set(key, Object.freeze({ accuser: c.accuser, dealer: c.dealer, reason: c.reason }));
   }
+  consume(secret);
   const merged = [...all.values()].sort((a, b) => a.dealer - b.dealer || a.accuser - b.accuser);
   const againstMe = merged.filter((c) => c.dealer === me);
   const justifications: Justification[] =
@@ -393,7 +400,7 @@ export function dkgJustify(secret: Round2Secret, complaints: readonly Complaint[
  * everyone without a complaint. A valid justification for my own complaint gives me the share.
  */
 export function dkgFinalize(secret: Round3Secret, justifications: readonly Justification[]): DkgResult {
-  consume(secret, "dkg-round3", "dkgFinalize");
+  checkState(secret, "dkg-round3", "dkgFinalize");
   const { params, index: me } = secret;
   const { group, n, t } = params;
   const { Fn } = group;
@@ -411,6 +418,7 @@ export function dkgFinalize(secret: Round3Secret, justifications: readonly Justi
     if (prior === undefined) revealed.set(key, jf.share);
     else if (prior !== jf.share) equivocated.add(jf.dealer);
   }
+  consume(secret);
 
   const disqualified = new Map<number, string>(secret.rejected);
   const shares = new Map(secret.shares);
