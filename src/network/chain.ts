@@ -1,0 +1,106 @@
+/**
+ * The embedded chain: `hardhat node` as a child process on 127.0.0.1 and a free port, run from the
+ * repository root with the project's Hardhat configuration (chain id 31337, automining).
+ */
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { JsonRpcProvider } from "ethers";
+
+import { NetworkError, ProcessExitedError } from "./errors";
+import { ManagedProcess } from "./process";
+
+/** The repository root (where hardhat.config.ts lives). */
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+
+export interface EmbeddedChain {
+  readonly rpcUrl: string;
+  readonly port: number;
+  readonly process: ManagedProcess;
+}
+
+export interface StartChainOptions {
+  port: number;
+  logFile: string;
+  timeoutMs?: number;
+}
+
+/**
+ * The chain's Hardhat network settings: the same as `networks.hardhat` in hardhat.config.ts. The
+ * chain runs with a one-line JavaScript config holding only these, because loading the project's
+ * TypeScript config (toolbox, tasks) takes three times as long on a loaded machine and is not needed
+ * to serve JSON-RPC.
+ */
+export const CHAIN_SETTINGS = { chainId: 31337, blockGasLimit: 60_000_000 } as const;
+
+/** Starts `hardhat node --hostname 127.0.0.1 --port <port>` and waits until it answers eth_chainId. */
+export async function startChain(options: StartChainOptions): Promise<EmbeddedChain> {
+  const cli = require.resolve("hardhat/internal/cli/cli.js", { paths: [REPO_ROOT] });
+  const root = path.join(path.dirname(options.logFile), "chain");
+  mkdirSync(root, { recursive: true });
+  const configFile = path.join(root, "hardhat.config.js");
+  writeFileSync(
+    configFile,
+    `module.exports = ${JSON.stringify({ networks: { hardhat: CHAIN_SETTINGS }, paths: { root } })};\n`,
+  );
+  const env = { ...process.env };
+  // `hardhat test` and `hardhat run` set these for their own process; the chain is its own process.
+  delete env.HARDHAT_NETWORK;
+  const child = new ManagedProcess({
+    label: "chain",
+    command: process.execPath,
+    args: [cli, "--config", configFile, "node", "--hostname", "127.0.0.1", "--port", String(options.port)],
+    env,
+    cwd: REPO_ROOT,
+    logFile: options.logFile,
+  });
+  const rpcUrl = `http://127.0.0.1:${options.port}`;
+  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  try {
+    for (;;) {
+      if (child.exit) {
+        throw new ProcessExitedError(
+          "chain",
+          child.exit.code,
+          child.exit.signal,
+          child.logFile,
+          child.tail(),
+        );
+      }
+      if (await answers(rpcUrl)) return { rpcUrl, port: options.port, process: child };
+      if (Date.now() > deadline) {
+        throw new NetworkError(`the chain did not answer on ${rpcUrl} in time`, {
+          details: [`log: ${child.logFile}`],
+        });
+      }
+      await sleep(200);
+    }
+  } catch (e) {
+    await child.stop();
+    throw e;
+  }
+}
+
+async function answers(rpcUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(rpcUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
+      signal: AbortSignal.timeout(1000),
+    });
+    return res.ok;
+  } catch {
+    return false;
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A provider for a local RPC URL that polls fast (loopback). */
+export function localProvider(rpcUrl: string): JsonRpcProvider {
+  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  provider.pollingInterval = 100;
+  return provider;
+}

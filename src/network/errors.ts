@@ -1,0 +1,42 @@
+/** Errors of the local network launcher: one base class, a short message, details and a cause chain. */
+export interface NetworkErrorOptions {
+  details?: readonly string[];
+  cause?: unknown;
+}
+
+export class NetworkError extends Error {
+  override name = "NetworkError";
+  readonly shortMessage: string;
+  readonly details: readonly string[];
+
+  constructor(shortMessage: string, options: NetworkErrorOptions = {}) {
+    const details = options.details ?? [];
+    super(
+      details.length ? `${shortMessage}\n${details.map((d) => `  - ${d}`).join("\n")}` : shortMessage,
+      options.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.shortMessage = shortMessage;
+    this.details = details;
+  }
+}
+
+/** A child process (chain or node) exited before the network was ready. */
+export class ProcessExitedError extends NetworkError {
+  override name = "ProcessExitedError";
+  constructor(
+    readonly label: string,
+    readonly code: number | null,
+    readonly signal: NodeJS.Signals | null,
+    logFile: string,
+    tail: string,
+  ) {
+    super(`${label} exited early (${signal ?? `code ${String(code)}`})`, {
+      details: [`log: ${logFile}`, ...(tail ? [tail] : [])],
+    });
+  }
+}
+
+/** The network did not become ready in time; says which nodes were not ready and what they reported. */
+export class NetworkTimeoutError extends NetworkError {
+  override name = "NetworkTimeoutError";
+}

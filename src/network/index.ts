@@ -1,0 +1,7 @@
+export * from "./errors";
+export * from "./networkFile";
+export * from "./process";
+export * from "./progress";
+export * from "./start";
+export { deployPkpSystem, FileArtifactResolver } from "./deploy";
+export { startChain, type EmbeddedChain } from "./chain";

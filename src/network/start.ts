@@ -1,0 +1,345 @@
+/**
+ * Starts a local network: the chain (embedded `hardhat node`, or a given RPC URL), the PKP contracts
+ * (Ignition module PKPSystem), N validators registered in Staking, and N node processes; waits until
+ * every node reports ready on `/status` (network key voted, pools filled) and writes network.json.
+ */
+import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { Wallet, parseEther, type JsonRpcSigner } from "ethers";
+
+import { connectContracts } from "../chain/deployment";
+import { thresholdFor } from "../crypto/polynomial";
+import { nodeCommand } from "../node/command";
+import type { NodeConfigInput } from "../node/config";
+import { deriveCommsKeyPair } from "../node/keys";
+import { localProvider, sleep, startChain, type EmbeddedChain } from "./chain";
+import { deployPkpSystem } from "./deploy";
+import { NetworkError, NetworkTimeoutError, ProcessExitedError } from "./errors";
+import { networkFilePath, readNetworkFile, type NetworkInfo } from "./networkFile";
+import { freePort, freePorts } from "./ports";
+import { ManagedProcess, isAlive } from "./process";
+import { createProgress, type NodeStatus, type Progress, type ProgressMode } from "./progress";
+
+/** 127.0.0.1 as a big-endian uint32. */
+export const LOOPBACK_IP = 2130706433;
+
+export interface StartNetworkOptions {
+  /** Number of nodes (validators); at least 4. Default 4. */
+  nodes?: number;
+  /** Where configs, node data, logs and network.json go. Default `.data/network` in the repository. */
+  dataDir?: string;
+  /** First node port (nodes use basePort..basePort+N-1); default: free ports. */
+  basePort?: number;
+  /** "embedded" (default) starts `hardhat node`; otherwise an RPC URL whose first account is unlocked. */
+  chain?: "embedded" | string;
+  pools?: Partial<{ pkpKeys: number; presignatures: number; keyBatch: number; presignatureBatch: number }>;
+  timeouts?: Partial<{ peerMs: number; roundMs: number }>;
+  logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
+  /** How long to wait for every node to be ready. Default 300 s. */
+  readyTimeoutMs?: number;
+  progress?: ProgressMode | Progress;
+  /** ETH sent to each node address for gas. Default 100. */
+  fundEth?: string;
+}
+
+export interface NodeHandle {
+  readonly index: number;
+  readonly url: string;
+  readonly port: number;
+  readonly nodeAddress: string;
+  readonly nodePrivateKey: string;
+  readonly dataDir: string;
+  readonly configFile: string;
+  readonly logFile: string;
+  process: ManagedProcess;
+}
+
+export interface Network {
+  readonly info: NetworkInfo;
+  readonly dataDir: string;
+  readonly nodes: readonly NodeHandle[];
+  readonly chain?: EmbeddedChain;
+  /** Kills one node (0-based position in `nodes`) with a signal (default SIGKILL) and waits for its exit. */
+  killNode(position: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a stopped node again with the same config and waits until its /status answers ready. */
+  restartNode(position: number, timeoutMs?: number): Promise<void>;
+  /** Stops every node, then the chain (SIGTERM, then SIGKILL after `timeoutMs`). Idempotent. */
+  stop(timeoutMs?: number): Promise<void>;
+}
+
+const DEFAULT_DATA_DIR = path.resolve(__dirname, "..", "..", ".data", "network");
+
+/** Every child of every network started in this process, killed if the process exits without stopping them. */
+const live = new Set<ManagedProcess>();
+let exitHookInstalled = false;
+function track(child: ManagedProcess): ManagedProcess {
+  live.add(child);
+  void child.exited.then(() => live.delete(child));
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
+    process.once("exit", () => {
+      for (const c of live) c.signal("SIGKILL");
+    });
+  }
+  return child;
+}
+
+export async function startNetwork(options: StartNetworkOptions = {}): Promise<Network> {
+  const n = options.nodes ?? 4;
+  if (!Number.isInteger(n) || n < 4 || n > 64)
+    throw new NetworkError(`nodes must be an integer in 4..64, got ${n}`);
+  const { t, quorum } = thresholdFor(n);
+  const dataDir = path.resolve(options.dataDir ?? DEFAULT_DATA_DIR);
+  const progress =
+    typeof options.progress === "object" ? options.progress : createProgress(options.progress ?? "auto");
+  prepareDataDir(dataDir);
+
+  const children: ManagedProcess[] = [];
+  let chain: EmbeddedChain | undefined;
+  const nodes: NodeHandle[] = [];
+  const started = Date.now();
+  try {
+    // 1. Chain.
+    let rpcUrl: string;
+    if (options.chain === undefined || options.chain === "embedded") {
+      progress.step("starting the chain (hardhat node on 127.0.0.1)");
+      chain = await startChain({ port: await freePort(), logFile: path.join(dataDir, "chain.log") });
+      children.push(track(chain.process));
+      rpcUrl = chain.rpcUrl;
+    } else {
+      rpcUrl = options.chain;
+    }
+    const provider = localProvider(rpcUrl);
+    const chainId = Number((await provider.getNetwork()).chainId);
+    progress.step(`chain ${chainId} at ${rpcUrl}`);
+
+    // 2. Contracts.
+    progress.step("deploying PKPSystem with Ignition");
+    const addresses = await deployPkpSystem({ rpcUrl, deploymentDir: path.join(dataDir, "ignition") });
+    const admin: JsonRpcSigner = await provider.getSigner(0);
+    const contracts = await connectContracts(addresses, admin);
+    progress.step(`Staking at ${addresses.staking}`);
+
+    // 3. Node keys, ports, funding, validators.
+    const ports =
+      options.basePort !== undefined
+        ? Array.from({ length: n }, (_, i) => options.basePort! + i)
+        : await freePorts(n);
+    const wallets = Array.from({ length: n }, () => Wallet.createRandom());
+    const fund = parseEther(options.fundEth ?? "100");
+    progress.step(`funding ${n} node addresses and registering them as validators`);
+    for (let i = 0; i < n; i++) {
+      await (await admin.sendTransaction({ to: wallets[i].address, value: fund })).wait();
+      const comms = deriveCommsKeyPair(wallets[i].privateKey);
+      await (
+        await contracts.staking.addValidator(
+          LOOPBACK_IP,
+          0,
+          ports[i],
+          wallets[i].address,
+          comms.publicKeyUint,
+          comms.publicKeyUint,
+        )
+      ).wait();
+    }
+    await (await contracts.staking.advanceEpoch()).wait();
+
+    // 4. Configs and processes.
+    const pools = { pkpKeys: 4, presignatures: 16, keyBatch: 4, presignatureBatch: 8, ...options.pools };
+    const timeouts = { peerMs: 5000, roundMs: 15000, ...options.timeouts };
+    for (let i = 0; i < n; i++) {
+      const nodeDir = path.join(dataDir, "nodes", `node-${i + 1}`);
+      mkdirSync(nodeDir, { recursive: true, mode: 0o700 });
+      const config: NodeConfigInput = {
+        host: "127.0.0.1",
+        port: ports[i],
+        dataDir: nodeDir,
+        nodePrivateKey: wallets[i].privateKey,
+        rpcUrl,
+        chainId,
+        contracts: {
+          staking: addresses.staking,
+          pubkeyRouter: addresses.pubkeyRouter,
+          pkpNft: addresses.pkpNft,
+          pkpPermissions: addresses.pkpPermissions,
+        },
+        pools,
+        timeouts,
+        logLevel: options.logLevel ?? "info",
+      };
+      const configFile = path.join(nodeDir, "config.json");
+      writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
+      chmodSync(configFile, 0o600);
+      const handle: NodeHandle = {
+        index: i + 1,
+        url: `http://127.0.0.1:${ports[i]}`,
+        port: ports[i],
+        nodeAddress: wallets[i].address,
+        nodePrivateKey: wallets[i].privateKey,
+        dataDir: nodeDir,
+        configFile,
+        logFile: path.join(nodeDir, "node.log"),
+        process: undefined as unknown as ManagedProcess,
+      };
+      handle.process = spawnNode(handle);
+      children.push(handle.process);
+      nodes.push(handle);
+    }
+    progress.step(`started ${n} node processes; waiting for the network key and the pools`);
+
+    // 5. Ready.
+    await waitReady(nodes, { timeoutMs: options.readyTimeoutMs ?? 300_000, progress, targets: pools });
+
+    const info: NetworkInfo = {
+      rpcUrl,
+      chainId,
+      contracts: { ...addresses },
+      nodes: nodes.map((h) => ({
+        url: h.url,
+        nodeAddress: h.nodeAddress,
+        pid: h.process.pid,
+        dataDir: h.dataDir,
+      })),
+      n,
+      t,
+      quorum,
+      chainPid: chain ? chain.process.pid : null,
+      startedAt: new Date().toISOString(),
+    };
+    writeFileSync(networkFilePath(dataDir), JSON.stringify(info, null, 2) + "\n");
+    progress.done(
+      `network of ${n} nodes ready in ${((Date.now() - started) / 1000).toFixed(1)} s (t = ${t}, quorum ${quorum})`,
+    );
+    return makeNetwork(info, dataDir, nodes, chain);
+  } catch (e) {
+    for (const h of nodes) await h.process.stop(2000);
+    if (chain) await chain.process.stop(2000);
+    throw e;
+  }
+}
+
+function spawnNode(h: NodeHandle): ManagedProcess {
+  const cmd = nodeCommand(h.configFile);
+  const env = { ...cmd.env };
+  delete env.HARDHAT_NETWORK;
+  return track(
+    new ManagedProcess({
+      label: `node ${h.index} (${h.url})`,
+      command: cmd.command,
+      args: cmd.args,
+      env,
+      logFile: h.logFile,
+    }),
+  );
+}
+
+/** Refuses a data dir whose network still runs; otherwise clears what an earlier run left. */
+function prepareDataDir(dataDir: string): void {
+  if (existsSync(networkFilePath(dataDir))) {
+    let running: number[] = [];
+    try {
+      const old = readNetworkFile(dataDir);
+      running = [...old.nodes.map((x) => x.pid), ...(old.chainPid === null ? [] : [old.chainPid])].filter(
+        (pid) => pid > 0 && isAlive(pid),
+      );
+    } catch {
+      // unreadable: treat as stale
+    }
+    if (running.length > 0) {
+      throw new NetworkError(`a network is still running from ${dataDir}`, {
+        details: [`process ids ${running.join(", ")}`, "stop it (Ctrl-C) or choose another --data-dir"],
+      });
+    }
+  }
+  for (const entry of ["nodes", "ignition", "chain", "chain.log", "network.json"]) {
+    rmSync(path.join(dataDir, entry), { recursive: true, force: true });
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+}
+
+/** GET /status of one node; undefined when it does not answer. */
+export async function fetchStatus(url: string, timeoutMs = 2000): Promise<NodeStatus | undefined> {
+  try {
+    const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(timeoutMs) });
+    if (!res.ok) return undefined;
+    return (await res.json()) as NodeStatus;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitReady(
+  nodes: readonly NodeHandle[],
+  opts: { timeoutMs: number; progress: Progress; targets: { pkpKeys: number; presignatures: number } },
+): Promise<void> {
+  const deadline = Date.now() + opts.timeoutMs;
+  for (;;) {
+    for (const h of nodes) {
+      const exit = h.process.exit;
+      if (exit)
+        throw new ProcessExitedError(h.process.label, exit.code, exit.signal, h.logFile, h.process.tail());
+    }
+    const statuses = await Promise.all(nodes.map((h) => fetchStatus(h.url)));
+    opts.progress.nodes(statuses, opts.targets);
+    if (statuses.every((s) => s?.ready === true)) return;
+    if (Date.now() > deadline) {
+      throw new NetworkTimeoutError(
+        `the network was not ready after ${Math.round(opts.timeoutMs / 1000)} s`,
+        {
+          details: nodes.map(
+            (h, i) =>
+              `${h.url}: ${statuses[i] ? JSON.stringify(statuses[i]) : "no answer"} (log ${h.logFile})`,
+          ),
+        },
+      );
+    }
+    await sleep(300);
+  }
+}
+
+function makeNetwork(
+  info: NetworkInfo,
+  dataDir: string,
+  nodes: NodeHandle[],
+  chain: EmbeddedChain | undefined,
+): Network {
+  let stopping: Promise<void> | undefined;
+  const check = (position: number): NodeHandle => {
+    const h = nodes[position];
+    if (h === undefined) throw new NetworkError(`no node at position ${position}`);
+    return h;
+  };
+  return {
+    info,
+    dataDir,
+    nodes,
+    chain,
+    async killNode(position, signal = "SIGKILL") {
+      const h = check(position);
+      h.process.signal(signal);
+      await h.process.exited;
+    },
+    async restartNode(position, timeoutMs = 60_000) {
+      const h = check(position);
+      if (!h.process.exit) throw new NetworkError(`${h.process.label} is still running`);
+      h.process = spawnNode(h);
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const exit = h.process.exit;
+        if (exit)
+          throw new ProcessExitedError(h.process.label, exit.code, exit.signal, h.logFile, h.process.tail());
+        if ((await fetchStatus(h.url))?.ready === true) return;
+        if (Date.now() > deadline)
+          throw new NetworkTimeoutError(`${h.process.label} was not ready after restart`);
+        await sleep(200);
+      }
+    },
+    stop(timeoutMs = 5000) {
+      stopping ??= (async () => {
+        await Promise.all(nodes.map((h) => h.process.stop(timeoutMs)));
+        if (chain) await chain.process.stop(timeoutMs);
+      })();
+      return stopping;
+    },
+  };
+}

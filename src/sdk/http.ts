@@ -1,0 +1,94 @@
+/**
+ * JSON over HTTP to the nodes, as Lit's v7 client does it: POST, JSON body, the SDK headers and one
+ * `X-Request-Id` per client operation. Every failure becomes a `NodeFailure` naming the node and why.
+ */
+import { randomBytes } from "node:crypto";
+
+import type { NodeFailure } from "./errors";
+
+export const SDK_VERSION = "7.4.0";
+export const SDK_TYPE = "pkp-network-sdk";
+
+/** A request id as Lit's client makes them: `lit_` and random hex; the same at every node of one operation. */
+export function newRequestId(): string {
+  return `lit_${randomBytes(8).toString("hex")}`;
+}
+
+export type NodeAnswer<T> =
+  | { ok: true; url: string; body: T }
+  | { ok: false; url: string; failure: NodeFailure };
+
+export interface PostOptions {
+  requestId: string;
+  timeoutMs?: number;
+}
+
+/** POSTs `body` to `<url><path>`; a non-2xx status, a non-JSON body or a transport error is a failure. */
+export async function postJson<T>(
+  url: string,
+  path: string,
+  body: unknown,
+  options: PostOptions,
+): Promise<NodeAnswer<T>> {
+  let res: Response;
+  try {
+    res = await fetch(`${url}${path}`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "X-Lit-SDK-Version": SDK_VERSION,
+        "X-Lit-SDK-Type": SDK_TYPE,
+        "X-Request-Id": options.requestId,
+      },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+    });
+  } catch (e) {
+    return { ok: false, url, failure: transportFailure(url, e) };
+  }
+  let text: string;
+  try {
+    text = await res.text();
+  } catch (e) {
+    return { ok: false, url, failure: transportFailure(url, e) };
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return {
+      ok: false,
+      url,
+      failure: { url, status: res.status, code: "BadResponse", reason: `not JSON: ${text.slice(0, 120)}` },
+    };
+  }
+  if (!res.ok) {
+    const err = (json ?? {}) as {
+      errorCode?: unknown;
+      errorKind?: unknown;
+      message?: unknown;
+      details?: unknown;
+    };
+    const details = Array.isArray(err.details) ? `: ${err.details.map(String).join("; ")}` : "";
+    return {
+      ok: false,
+      url,
+      failure: {
+        url,
+        status: res.status,
+        code: typeof err.errorCode === "string" ? err.errorCode : `HTTP${res.status}`,
+        reason: `${typeof err.message === "string" ? err.message : text.slice(0, 200)}${details}`,
+      },
+    };
+  }
+  return { ok: true, url, body: json as T };
+}
+
+function transportFailure(url: string, e: unknown): NodeFailure {
+  const error = e as Error & { cause?: { code?: string; message?: string } };
+  if (error?.name === "TimeoutError" || error?.name === "AbortError") {
+    return { url, code: "Timeout", reason: "no answer in time" };
+  }
+  const code = error?.cause?.code ?? error?.name ?? "Error";
+  return { url, code, reason: error?.cause?.message ?? error?.message ?? String(e) };
+}

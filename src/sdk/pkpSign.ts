@@ -1,0 +1,397 @@
+/**
+ * Signing a 32-byte digest with a PKP: the same `X-Request-Id` to every node, one session signature
+ * per node, the shares of the agreed signing set collected, each share verified against the public
+ * data the nodes return (presignature commitments, the key's public shares, DLEQ proofs), 2t+1
+ * combined into a low-s (r, s, v) and checked against the PKP's address. A node whose share is wrong
+ * is named; missing or lying nodes are left out of a retry with a fresh request id.
+ */
+import { computeAddress, getBytes, hexlify, recoverAddress, Signature } from "ethers";
+
+import { CryptoError, CulpritsError } from "../crypto/errors";
+import {
+  combineWeightedShares,
+  findInvalidShares,
+  presignaturePublicFromJSON,
+  signatureShareFromJSON,
+  verificationContext,
+  type SignatureShare,
+} from "../crypto/ecdsa";
+import { secp256k1Group } from "../crypto/group";
+import type { NetworkClient } from "./connect";
+import { majority } from "./connect";
+import { InvalidArgumentError, type NodeFailure } from "./errors";
+import { newRequestId, postJson } from "./http";
+import type { SessionSigs } from "./session";
+import { PkpSignError, SignatureMismatchError, type ShareCulprit } from "./signErrors";
+
+/** The Lit v7 share fields of a pkp/sign answer (values may be JSON-quoted strings). */
+interface LitPkpSignatureShare {
+  digest?: string;
+  result?: string;
+  share_index?: number | string;
+  signature_share?: string;
+  big_r?: string;
+  public_key?: string;
+  sig_type?: string;
+}
+
+/** What our nodes add to a pkp/sign answer so that each share can be verified (Lit's client ignores it). */
+interface ShareVerificationData {
+  /** The weighted share with its signing set and DLEQ proof (`signatureShareToJSON`). */
+  share: unknown;
+  /** The presignature's public part (`presignaturePublicToJSON`). */
+  presignature: unknown;
+  /** X_j for j = 1..n, SEC1 hex. */
+  publicKeyShares: string[];
+  /** The re-randomisation entropy, hex. */
+  entropy: string;
+}
+
+interface PkpSignAnswer {
+  success?: boolean;
+  signedData?: number[];
+  signatureShare?: LitPkpSignatureShare;
+  verification?: ShareVerificationData;
+}
+
+export interface PkpSignParameters {
+  client: NetworkClient;
+  /** The PKP's public key, 0x04… (65 bytes uncompressed). */
+  pubkey: string;
+  /** The 32-byte digest to sign. */
+  toSign: Uint8Array | string;
+  /** One session signature per node URL (see `getSessionSigs`). */
+  sessionSigs: SessionSigs;
+  /** Attempts, each with a fresh request id (default 3). */
+  maxAttempts?: number;
+  /** Per-node timeout (default 30 s). */
+  timeoutMs?: number;
+  /** Verify every share before combining (default true); false combines first and checks shares only if that fails. */
+  verifyShares?: boolean;
+}
+
+export interface PkpSignReturnType {
+  /** 65 bytes r ‖ s ‖ v (v = 27 or 28), 0x-hex. */
+  signature: string;
+  r: string;
+  s: string;
+  v: 27 | 28;
+  recoveryId: 0 | 1;
+  /** The PKP's Ethereum address (the signature recovers to it). */
+  address: string;
+  requestId: string;
+  /** Shamir indices of the nodes whose shares were combined. */
+  signingSet: number[];
+  /** Nodes whose shares were wrong in some attempt. */
+  culprits: ShareCulprit[];
+  attempts: number;
+}
+
+function unquote(v: unknown): string {
+  const s = typeof v === "string" ? v : v === undefined || v === null ? "" : String(v);
+  return s.replace(/^"+|"+$/g, "");
+}
+
+function parseDigest(toSign: Uint8Array | string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = typeof toSign === "string" ? getBytes(toSign) : toSign;
+  } catch (cause) {
+    throw new InvalidArgumentError("toSign", "not hex bytes", { cause });
+  }
+  if (!(bytes instanceof Uint8Array) || bytes.length !== 32) {
+    throw new InvalidArgumentError("toSign", "must be a 32-byte digest");
+  }
+  return Uint8Array.from(bytes);
+}
+
+function parsePubkey(pubkey: string): string {
+  if (!/^0x04[0-9a-fA-F]{128}$/.test(pubkey)) {
+    throw new InvalidArgumentError("pubkey", "must be 0x04 followed by 128 hex (uncompressed secp256k1)");
+  }
+  try {
+    computeAddress(pubkey);
+  } catch (cause) {
+    throw new InvalidArgumentError("pubkey", "not a point on secp256k1", { cause });
+  }
+  return pubkey.toLowerCase();
+}
+
+interface Member {
+  url: string;
+  share: SignatureShare;
+  data?: ShareVerificationData;
+  lit: LitPkpSignatureShare;
+}
+
+export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> {
+  const digest = parseDigest(p.toSign);
+  const pubkey = parsePubkey(p.pubkey);
+  const address = computeAddress(pubkey);
+  const publicKey = secp256k1Group.pointFromBytes(getBytes(pubkey));
+  const { client } = p;
+  const maxAttempts = p.maxAttempts ?? 3;
+  const byIndex = new Map(client.nodes.map((x) => [x.index, x.url]));
+  const indexOf = new Map(client.nodes.map((x) => [x.url, x.index]));
+  const excluded = new Set<string>();
+  const allFailures: NodeFailure[] = [];
+  const culprits: ShareCulprit[] = [];
+
+  for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    const requestId = newRequestId();
+    const targets = client.nodes.filter((x) => !excluded.has(x.url));
+    const failures: NodeFailure[] = [];
+    const answers = await Promise.all(
+      targets.map(async (node) => {
+        const authSig = p.sessionSigs[node.url];
+        if (authSig === undefined) {
+          return {
+            ok: false as const,
+            url: node.url,
+            failure: { url: node.url, code: "NoSessionSig", reason: "no session signature for this node" },
+          };
+        }
+        return postJson<PkpSignAnswer>(
+          node.url,
+          "/web/pkp/sign/v1",
+          { toSign: Array.from(digest), pubkey, authSig, epoch: Number(client.epoch.number) },
+          { requestId, timeoutMs: p.timeoutMs },
+        );
+      }),
+    );
+
+    const members: Member[] = [];
+    for (const a of answers) {
+      if (!a.ok) {
+        failures.push(a.failure);
+        continue;
+      }
+      const lit = a.body.signatureShare ?? {};
+      if (unquote(lit.result) !== "success" || unquote(lit.signature_share) === "") continue; // outside S
+      try {
+        members.push({
+          url: a.url,
+          lit,
+          data: a.body.verification,
+          share: decodeShare(a.body, lit, pubkey, digest),
+        });
+      } catch (e) {
+        const index = indexOf.get(a.url) ?? 0;
+        culprits.push({ url: a.url, index, reason: `malformed share: ${(e as Error).message}` });
+      }
+    }
+    allFailures.push(...failures.map((f) => ({ ...f, reason: `attempt ${attempt}: ${f.reason}` })));
+
+    const newlyExcluded: string[] = [];
+    const exclude = (url: string) => {
+      if (!excluded.has(url)) {
+        excluded.add(url);
+        newlyExcluded.push(url);
+      }
+    };
+    for (const f of failures) if (f.status === undefined) exclude(f.url);
+    for (const c of culprits) exclude(c.url);
+
+    if (members.length > 0) {
+      const outcome = tryCombine(members, {
+        digest,
+        publicKey,
+        t: client.t,
+        verify: p.verifyShares !== false,
+      });
+      for (const index of outcome.culprits) {
+        const url =
+          byIndex.get(index) ?? members.find((m) => m.share.index === index)?.url ?? `index ${index}`;
+        if (!culprits.some((c) => c.url === url && c.index === index)) {
+          culprits.push({
+            url,
+            index,
+            reason: "share does not verify against the presignature's commitments",
+          });
+        }
+        exclude(url);
+      }
+      if (outcome.signature) {
+        const sig = Signature.from(outcome.signature);
+        if (recoverAddress(digest, sig) !== address) {
+          throw new SignatureMismatchError(`the combined signature does not recover to ${address}`, {
+            details: [`request ${requestId}`, `signing set ${outcome.used.join(",")}`],
+          });
+        }
+        return {
+          signature: sig.serialized,
+          r: sig.r,
+          s: sig.s,
+          v: sig.v,
+          recoveryId: sig.yParity,
+          address,
+          requestId,
+          signingSet: outcome.used,
+          culprits,
+          attempts: attempt,
+        };
+      }
+      // Members of the signing set that gave no share: leave them out next time.
+      for (const index of outcome.missing) {
+        const url = byIndex.get(index);
+        if (url !== undefined) {
+          allFailures.push({
+            url,
+            code: "MissingShare",
+            reason: `attempt ${attempt}: in the signing set but gave no share`,
+          });
+          exclude(url);
+        }
+      }
+      if (outcome.error)
+        allFailures.push({
+          url: "(combine)",
+          code: "CombineFailed",
+          reason: `attempt ${attempt}: ${outcome.error}`,
+        });
+    }
+    if (newlyExcluded.length === 0) break; // nothing to route around: another attempt would fail the same way
+    if (client.nodes.length - excluded.size < client.quorum) break;
+  }
+  const unreachable = [...new Set(allFailures.filter((f) => f.status === undefined).map((f) => f.url))];
+  throw new PkpSignError({
+    message:
+      unreachable.length > 0
+        ? `signing failed: ${unreachable.length} node(s) unreachable (${unreachable.join(", ")}), need ${client.quorum} of ${client.n}`
+        : `signing failed: fewer than ${client.quorum} valid shares`,
+    failures: allFailures,
+    culprits,
+    attempts: maxAttempts,
+  });
+}
+
+/** Our nodes' share (with proof) when present, else the share rebuilt from Lit's fields alone. */
+function decodeShare(
+  body: PkpSignAnswer,
+  lit: LitPkpSignatureShare,
+  pubkey: string,
+  digest: Uint8Array,
+): SignatureShare {
+  if (body.verification?.share !== undefined) {
+    const share = signatureShareFromJSON(body.verification.share);
+    if (share.signingSet === undefined) throw new CryptoError("share has no signing set");
+    if (hexlify(share.hash) !== hexlify(digest)) throw new CryptoError("share is for another digest");
+    if (unquote(lit.signature_share).toLowerCase() !== share.s.toString(16).padStart(64, "0"))
+      throw new CryptoError("Lit share field and verification share differ");
+    return share;
+  }
+  const s = BigInt("0x" + unquote(lit.signature_share));
+  return {
+    presignatureId: "0".repeat(64),
+    index: Number(unquote(lit.share_index)) || 0,
+    hash: digest,
+    publicKey: secp256k1Group.pointFromBytes(getBytes(pubkey)),
+    bigR: secp256k1Group.pointFromBytes(getBytes("0x" + unquote(lit.big_r))),
+    s,
+  };
+}
+
+interface CombineOutcome {
+  signature?: string;
+  used: number[];
+  culprits: number[];
+  missing: number[];
+  error?: string;
+}
+
+function tryCombine(
+  members: readonly Member[],
+  o: {
+    digest: Uint8Array;
+    publicKey: ReturnType<typeof secp256k1Group.pointFromBytes>;
+    t: number;
+    verify: boolean;
+  },
+): CombineOutcome {
+  const withData = members.filter((m) => m.data !== undefined && m.share.signingSet !== undefined);
+  if (withData.length === 0) return litSum(members, o);
+  const set = majority(
+    withData.map((m) => m.share.signingSet!),
+    (s) => s.join(","),
+  )!.value;
+  const inSet = withData.filter((m) => set.includes(m.share.index));
+  const missing = set.filter((i) => !inSet.some((m) => m.share.index === i));
+  const presig = majority(inSet.map((m) => JSON.stringify(m.data!.presignature)))!.value;
+  const shares = majority(inSet.map((m) => m.data!.publicKeyShares.join(",")))!.value;
+  const entropy = majority(inSet.map((m) => m.data!.entropy))!.value;
+  let vctx;
+  try {
+    const pkShares = new Map(
+      shares
+        .split(",")
+        .map((h, i) => [i + 1, secp256k1Group.pointFromBytes(getBytes("0x" + h.replace(/^0x/, "")))]),
+    );
+    vctx = verificationContext(
+      presignaturePublicFromJSON(JSON.parse(presig)),
+      o.digest,
+      o.publicKey,
+      pkShares,
+      getBytes("0x" + entropy.replace(/^0x/, "")),
+    );
+  } catch (e) {
+    return {
+      used: [],
+      culprits: [],
+      missing,
+      error: `the nodes' verification data is unusable: ${(e as Error).message}`,
+    };
+  }
+  const culprits: number[] = [];
+  let usable = inSet.map((m) => m.share);
+  if (o.verify) {
+    const bad = findInvalidShares(usable, vctx);
+    culprits.push(...bad);
+    usable = usable.filter((s) => !bad.includes(s.index));
+  }
+  try {
+    const result = combineWeightedShares(usable, {
+      hash: o.digest,
+      publicKey: o.publicKey,
+      t: o.t,
+      verification: vctx,
+    });
+    return {
+      signature: result.signature.serialized,
+      used: [...result.used],
+      culprits: [...new Set([...culprits, ...result.culprits])],
+      missing,
+    };
+  } catch (e) {
+    const named = e instanceof CulpritsError ? [...e.culprits] : [];
+    return {
+      used: [],
+      culprits: [...new Set([...culprits, ...named])],
+      missing,
+      error: (e as Error).message,
+    };
+  }
+}
+
+/** Lit's own combination (no verification data): s = Σ shares, low-s, r from R; v from R.y. */
+function litSum(
+  members: readonly Member[],
+  o: { digest: Uint8Array; publicKey: ReturnType<typeof secp256k1Group.pointFromBytes>; t: number },
+): CombineOutcome {
+  const n = secp256k1Group.order;
+  if (members.length < 2 * o.t + 1)
+    return { used: [], culprits: [], missing: [], error: `only ${members.length} shares` };
+  let s = 0n;
+  for (const m of members) s = (s + m.share.s) % n;
+  const R = members[0].share.bigR.toAffine();
+  let recoveryId = Number(R.y & 1n);
+  if (s > n >> 1n) {
+    s = n - s;
+    recoveryId ^= 1;
+  }
+  const sig = Signature.from({
+    r: "0x" + R.x.toString(16).padStart(64, "0"),
+    s: "0x" + s.toString(16).padStart(64, "0"),
+    v: 27 + recoveryId,
+  });
+  return { signature: sig.serialized, used: members.map((m) => m.share.index), culprits: [], missing: [] };
+}
