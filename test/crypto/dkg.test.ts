@@ -114,6 +114,14 @@ for (const group of GROUPS) {
         });
       }
 
+      it("N = 1, 2, 3 (t = 0): every share is the key", () => {
+        for (const n of [1, 2, 3]) {
+          const results = honest(runDkgLocally(group, n, undefined, { encrypt: false }));
+          expectAgreement(group, results);
+          for (const r of results) expect(group.G.multiply(r.secretShare).equals(r.publicKey)).to.equal(true);
+        }
+      });
+
       it("t shares are consistent with every candidate secret (they reveal nothing)", () => {
         const run = runDkgLocally(group, 7);
         const results = honest(run);
