@@ -31,6 +31,7 @@ import {
   isPoint,
   mulG,
   mulPublic,
+  prepared4,
   powers,
   randomScalar,
   randomWeight,
@@ -363,7 +364,7 @@ function oneShareHolds(sh: SignatureShare, vctx: VerificationContext): boolean {
   const gamma = randomWeight();
   const A = evalCommitment(pub.aCommitments, sh.index);
   const Zp = evalCommitment(pub.zPrimeCommitments, sh.index, true);
-  const left = mulPublic(group.G, Fn.add(sh.s, Fn.mul(beta, z))).add(mulPublic(X, Fn.mul(gamma, z)));
+  const left = mulG(Fn.add(sh.s, Fn.mul(beta, z))).add(mulPublic(prepared4(X), Fn.mul(gamma, z)));
   const right = group
     .msm(
       [A, P, T1, T2],
@@ -453,7 +454,8 @@ function finish(hash: Uint8Array, publicKey: Point, bigR: Point, s: bigint): Ecd
   const sInv = Fn.inv(s);
   const u1 = Fn.mul(hashToInt(hash), sInv);
   const u2 = Fn.mul(r, sInv);
-  const Q = mulPublic(group.G, u1).add(mulPublic(publicKey, u2));
+  // u1·G with noble's precomputed base table; u2·Y with a cached table for the (long-lived) key.
+  const Q = mulG(u1).add(mulPublic(prepared4(publicKey), u2));
   if (!Q.equals(bigR)) return undefined;
   let recoveryId: 0 | 1 = (y & 1n) === 1n ? 1 : 0;
   let low = s;
