@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
+import { impersonateAccount, setBalance } from "@nomicfoundation/hardhat-network-helpers";
 import {
   AUTH_METHOD_ACTION,
   deployPKPSystemFixture,
@@ -303,7 +304,6 @@ describe("PKPNFT", () => {
         const system = await loadFixture(deployWithPoolFixture);
         const owner = await (await ethers.getContractFactory("EtherRejectingOwnerMock")).deploy();
         // A contract without onERC721Received: send the call from its address.
-        const { impersonateAccount, setBalance } = await import("@nomicfoundation/hardhat-network-helpers");
         const address = await owner.getAddress();
         await impersonateAccount(address);
         await setBalance(address, ethers.parseEther("1"));
