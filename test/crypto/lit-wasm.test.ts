@@ -15,7 +15,9 @@ import {
 import {
   G1,
   combineAndVerify,
+  decodeShare,
   encodeShare,
+  encodeShareHex,
   publicKeyFromSecret,
   sign,
   signShare,
@@ -144,17 +146,43 @@ describe("interoperability with @lit-protocol/wasm", () => {
       expect(bytesToHex(out)).to.equal(v.plaintextHex);
     });
 
-    it("a threshold identity key from our shares (combined by blsCombine) opens blsEncrypt's ciphertext", async () => {
+    it("Lit's client steps (@lit-protocol/crypto v7) decrypt with our nodes' shares, and we decrypt theirs", async () => {
       const net = network(7);
       const plaintext = utf8.encode("threshold decryption");
       const identity = identityFor(plaintext);
-      const theirs = await blsEncrypt(VARIANT, net.publicKey.toBytes(true), plaintext, utf8.encode(identity));
-      const shares = [2, 4, 5, 6, 7].map((i) => encodeShare(signShare(i, net.keyShares[i - 1], identity)));
-      const key = await blsCombine(VARIANT, shares);
-      expect(new TextDecoder().decode(decrypt(theirs, key))).to.equal("threshold decryption");
-      expect(new TextDecoder().decode(await blsDecrypt(VARIANT, theirs, key))).to.equal(
+      // encrypt(): blsEncrypt to the 96-hex-digit subnet key, base64 ciphertext.
+      const subnetPubKey = bytesToHex(net.publicKey.toBytes(true));
+      expect(subnetPubKey).to.have.length(96);
+      const ciphertextBase64 = Buffer.from(
+        await blsEncrypt(VARIANT, Buffer.from(subnetPubKey, "hex"), plaintext, utf8.encode(identity)),
+      ).toString("base64");
+      // Each node answers encryption/sign with signatureShare.ProofOfPossession (hex of 97 bytes).
+      const responses = [2, 4, 5, 6, 7].map((i) => ({
+        signatureShare: { ProofOfPossession: encodeShareHex(signShare(i, net.keyShares[i - 1], identity)) },
+      }));
+      // verifyAndDecryptWithSignatureShares(): blsCombine, blsVerify against the subnet key, blsDecrypt.
+      const signature = await blsCombine(
+        VARIANT,
+        responses.map((r) => Buffer.from(r.signatureShare.ProofOfPossession, "hex")),
+      );
+      await blsVerify(VARIANT, Buffer.from(subnetPubKey, "hex"), utf8.encode(identity), signature);
+      const ciphertext = Buffer.from(ciphertextBase64, "base64");
+      expect(new TextDecoder().decode(await blsDecrypt(VARIANT, ciphertext, signature))).to.equal(
         "threshold decryption",
       );
+      // Our client side: decode the shares strictly, combine with verification, decrypt.
+      const shares = responses.map((r, k) =>
+        decodeShare(r.signatureShare.ProofOfPossession, [2, 4, 5, 6, 7][k]),
+      );
+      const ours = combineAndVerify({
+        message: identity,
+        publicKey: net.publicKey,
+        publicKeyShares: net.publicKeyShares,
+        threshold: net.t + 1,
+        shares,
+      });
+      expect(bytesToHex(ours.signature.toBytes(true))).to.equal(bytesToHex(signature));
+      expect(new TextDecoder().decode(decrypt(ciphertext, ours.signature))).to.equal("threshold decryption");
     });
 
     describe("when the key or ciphertext is wrong", () => {
