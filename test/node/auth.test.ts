@@ -5,6 +5,7 @@ import { bytesToHex } from "@noble/hashes/utils";
 import { Wallet, hexlify, randomBytes } from "ethers";
 import { SiweMessage } from "siwe";
 import {
+  AuthCache,
   authenticate,
   decodeRecap,
   decryptionCapability,
@@ -859,6 +860,80 @@ describe("authenticate", () => {
         InvalidRequestError,
         "MalformedPkpSessionSig",
       );
+    });
+  });
+
+  describe("with a cache", () => {
+    it("gives the same answer from remembered checks, and still checks time, node and nonce each time", async () => {
+      const cache = new AuthCache();
+      let nonceChecks = 0;
+      const ctx = context({
+        cache,
+        isKnownBlockhash: (n) => {
+          nonceChecks += 1;
+          return n === BLOCKHASH;
+        },
+      });
+      const { sessionSigs } = await session();
+      const first = await authenticate(sessionSigs[NODE], pkpSigningCapability(TOKEN), ctx);
+      const size = cache.size;
+      expect(size).to.equal(3); // SIWE parse, EIP-191 recovery, ed25519 check
+      expect(await authenticate(sessionSigs[NODE], pkpSigningCapability(TOKEN), ctx)).to.deep.equal(first);
+      expect([cache.size, nonceChecks]).to.deep.equal([size, 2]);
+      await refusal(
+        sessionSigs[NODE],
+        pkpSigningCapability(TOKEN),
+        { ...ctx, now: () => new Date(T0.getTime() + 25 * HOUR) },
+        SessionExpiredError,
+        "SessionExpired",
+      );
+      await refusal(
+        sessionSigs[NODE],
+        pkpSigningCapability(TOKEN),
+        { ...ctx, nodeUrl: OTHER_NODE },
+        UnauthorizedError,
+        "WrongNode",
+      );
+      await refusal(
+        sessionSigs[NODE],
+        pkpSigningCapability(TOKEN),
+        { ...ctx, isKnownBlockhash: () => false },
+        UnauthorizedError,
+        "NonceNotBlockhash",
+      );
+    });
+
+    it("does not remember failures, nor let a remembered success cover altered input", async () => {
+      const cache = new AuthCache();
+      const ctx = context({ cache });
+      const wallet = randomWallet();
+      const { sessionSigs, walletAuthSig, sessionKeyPair } = await session({ wallet });
+      await authenticate(sessionSigs[NODE], pkpSigningCapability(TOKEN), ctx);
+      const impostor = bytesToHex(
+        ed25519.sign(
+          new TextEncoder().encode(sessionSigs[NODE].signedMessage),
+          ed25519.utils.randomPrivateKey(),
+        ),
+      );
+      for (let i = 0; i < 2; i++) {
+        await refusal(
+          { ...sessionSigs[NODE], sig: impostor },
+          pkpSigningCapability(TOKEN),
+          ctx,
+          UnauthorizedError,
+          "BadSessionSignature",
+        );
+      }
+      const forged = { ...walletAuthSig, sig: await randomWallet().signMessage(walletAuthSig.signedMessage) };
+      const { sessionSigs: s2 } = await session({ wallet, sessionKeyPair, walletAuthSig: forged });
+      await refusal(s2[NODE], pkpSigningCapability(TOKEN), ctx, UnauthorizedError, "SiweSignatureInvalid");
+    });
+
+    it("keeps at most maxEntries results", async () => {
+      const cache = new AuthCache(2);
+      const { sessionSigs } = await session();
+      await authenticate(sessionSigs[NODE], pkpSigningCapability(TOKEN), context({ cache }));
+      expect(cache.size).to.equal(2);
     });
   });
 

@@ -16,7 +16,7 @@
  */
 import { ed25519 } from "@noble/curves/ed25519";
 import { sha256 } from "@noble/hashes/sha2";
-import { hexToBytes } from "@noble/hashes/utils";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
 import { getAddress, hashMessage, verifyMessage } from "ethers";
 import { SiweMessage } from "siwe";
 import { z } from "zod";
@@ -57,6 +57,41 @@ export interface AuthContext {
   verifyNetworkSignature?: (message: Uint8Array, signature: Uint8Array) => boolean | Promise<boolean>;
   /** Tolerated clock difference for "issued in the future" (default 60 s). */
   clockSkewMs?: number;
+  /**
+   * Remembers pure results (SIWE parsing, EIP-191 recovery, ed25519 checks) across requests of one
+   * session, keyed by a hash of their exact inputs. Time, node, nonce and capability checks are
+   * made on every request; only successes are remembered; PKP-session (BLS) checks never are.
+   */
+  cache?: AuthCache;
+}
+
+/** A bounded memo of pure verification results (least recently used entries are dropped). */
+export class AuthCache {
+  private readonly entries = new Map<string, unknown>();
+  constructor(readonly maxEntries = 4096) {}
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** The remembered value for `parts`, or `compute()` (remembered unless it throws). */
+  memo<T>(parts: readonly string[], compute: () => T): T {
+    const key = bytesToHex(sha256(new TextEncoder().encode(JSON.stringify(parts))));
+    if (this.entries.has(key)) {
+      const value = this.entries.get(key) as T;
+      this.entries.delete(key);
+      this.entries.set(key, value);
+      return value;
+    }
+    const value = compute();
+    this.entries.set(key, value);
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value as string);
+    return value;
+  }
+}
+
+function memo<T>(ctx: AuthContext, parts: readonly string[], compute: () => T): T {
+  return ctx.cache ? ctx.cache.memo(parts, compute) : compute();
 }
 
 export interface AuthenticateOptions {
@@ -164,7 +199,7 @@ async function verifyUserAuthSig(
   expectedUri: string | undefined,
   requireRecap: boolean,
 ): Promise<VerifiedSiwe & { via: "wallet" | "pkp-session" }> {
-  const siwe = parseSiwe(authSig.signedMessage);
+  const siwe = memo(ctx, ["siwe", authSig.signedMessage], () => parseSiwe(authSig.signedMessage));
   let via: "wallet" | "pkp-session";
   let signer: string;
 
@@ -202,7 +237,9 @@ async function verifyUserAuthSig(
   } else if (authSig.derivedVia === "web3.eth.personal.sign" && authSig.algo === undefined) {
     via = "wallet";
     try {
-      signer = verifyMessage(authSig.signedMessage, authSig.sig);
+      signer = memo(ctx, ["eip191", authSig.signedMessage, authSig.sig], () =>
+        verifyMessage(authSig.signedMessage, authSig.sig),
+      );
     } catch {
       throw new UnauthorizedError("the SIWE signature is not a valid EIP-191 signature", {
         reason: "SiweSignatureInvalid",
@@ -340,24 +377,21 @@ export async function authenticate(
       reason: "MalformedSessionSig",
     });
   }
-  let valid = false;
-  try {
-    valid = ed25519.verify(
-      hexToBytes(sig.sig),
-      new TextEncoder().encode(sig.signedMessage),
-      hexToBytes(sig.address),
-      {
-        zip215: false,
-      },
-    );
-  } catch {
-    valid = false;
-  }
-  if (!valid) {
-    throw new UnauthorizedError("the session signature does not verify with its session key", {
-      reason: "BadSessionSignature",
-    });
-  }
+  memo(ctx, ["ed25519", sig.address.toLowerCase(), sig.sig.toLowerCase(), sig.signedMessage], () => {
+    let valid = false;
+    try {
+      const message = new TextEncoder().encode(sig.signedMessage);
+      valid = ed25519.verify(hexToBytes(sig.sig), message, hexToBytes(sig.address), { zip215: false });
+    } catch {
+      valid = false;
+    }
+    if (!valid) {
+      throw new UnauthorizedError("the session signature does not verify with its session key", {
+        reason: "BadSessionSignature",
+      });
+    }
+    return true;
+  });
 
   // 2. The message: its session key, this node, its validity window.
   let json: unknown;
