@@ -414,12 +414,10 @@ describe("PKPHelper", () => {
       it("reverts with PKPHelperUnexpectedToken, so no PKP gets stuck in the helper", async () => {
         const system = await loadFixture(deployPKPSystemFixture);
         const key = await mintPkp(system, system.alice);
+        const nft = system.pkpNft.connect(system.alice);
+        const helperAddress = await system.pkpHelper.getAddress();
         await expect(
-          system.pkpNft
-            .connect(system.alice)
-            [
-              "safeTransferFrom(address,address,uint256)"
-            ](system.alice.address, await system.pkpHelper.getAddress(), key.tokenId),
+          nft["safeTransferFrom(address,address,uint256)"](system.alice.address, helperAddress, key.tokenId),
         )
           .to.be.revertedWithCustomError(system.pkpHelper, "PKPHelperUnexpectedToken")
           .withArgs(await system.pkpNft.getAddress(), system.alice.address, system.alice.address);
