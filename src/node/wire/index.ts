@@ -2,3 +2,4 @@ export * from "./limits";
 export * from "./schemas";
 export * from "./responses";
 export * from "./parse";
+export * from "./http";
