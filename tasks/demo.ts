@@ -15,7 +15,7 @@ import {
 import { parseCount } from "../src/chain/parse";
 import { infoLines } from "./pkp-info";
 import { mintedLines } from "./pkp-mint";
-import { action, common, emit, label, title } from "./util";
+import { action, common, compileUnless, emit, label, title } from "./util";
 
 /** The Lit Action the demo PKP is minted with: signs a message the caller passes in. */
 export const DEMO_ACTION = `const go = async () => {
@@ -39,12 +39,14 @@ common(
   false,
 )
   .addOptionalParam("keys", "How many development keys to route", "3")
+  .addFlag("noCompile", "Do not compile the contracts first")
   .setAction(
-    action(async (args: { json: boolean; keys: string }, hre) => {
+    action(async (args: { json: boolean; keys: string; noCompile: boolean }, hre) => {
       const say = (line: string) => {
         if (!args.json) console.log(line);
       };
       const count = parseCount("--keys", args.keys, 20);
+      await compileUnless(args.noCompile, hre);
 
       say(title(`1. Deploy the PKP contracts with Ignition (network ${hre.network.name})`));
       const addresses =

@@ -8,3 +8,4 @@ import "./pkp-mint";
 import "./pkp-permissions";
 import "./pkp-info";
 import "./demo";
+import "./network";

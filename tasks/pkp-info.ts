@@ -17,11 +17,11 @@ export function infoLines(r: PkpInfo): string[] {
     `${label("pubkey")}${r.pubkey}`,
     `${label("eth address")}${r.ethAddress}`,
     `${label("owner")}${r.owner}`,
-    `${label("actions")}${r.permittedActions.length === 0 ? "(none)" : ""}`,
+    `${label("actions")}${r.permittedActions.length === 0 ? "(none)" : ""}`.trimEnd(),
     ...r.permittedActions.map((a) => `  ${a.cid}  [${scopes(a.scopes)}]`),
-    `${label("addresses")}${r.permittedAddresses.length === 0 ? "(none)" : ""}`,
+    `${label("addresses")}${r.permittedAddresses.length === 0 ? "(none)" : ""}`.trimEnd(),
     ...r.permittedAddresses.map((a) => `  ${a.address}  [${scopes(a.scopes)}]`),
-    `${label("auth methods")}${others.length === 0 ? "(none)" : ""}`,
+    `${label("auth methods")}${others.length === 0 ? "(none)" : ""}`.trimEnd(),
     ...others.map((m) => `  ${m.typeName} ${m.id}  [${scopes(m.scopes)}]`),
   ];
 }

@@ -33,6 +33,11 @@ export function common(definition: ConfigurableTaskDefinition, chain = true): Co
   return definition;
 }
 
+/** Compiles the contracts first (quietly) unless --no-compile was given: a fresh clone has no artifacts. */
+export async function compileUnless(noCompile: boolean, hre: HardhatRuntimeEnvironment): Promise<void> {
+  if (!noCompile) await hre.run("compile", { quiet: true });
+}
+
 /** Runs a task body; a library error becomes a HardhatPluginError with the same short message. */
 export function action<A, R>(
   body: (args: A, hre: HardhatRuntimeEnvironment) => Promise<R>,
@@ -63,7 +68,7 @@ export function emit<R>(json: boolean, result: R, human: (result: R) => string[]
   return result;
 }
 
-export const label = (text: string): string => pc.dim(text.padEnd(14));
+export const label = (text: string): string => pc.dim(`${text.padEnd(15)} `);
 export const title = (text: string): string => pc.bold(pc.cyan(text));
 export const good = (text: string): string => pc.green(text);
 export const bad = (text: string): string => pc.red(text);

@@ -68,7 +68,9 @@ const ACTION =
 const OTHER_ACTION = "Lit.Actions.setResponse({ response: 'hello' });";
 
 async function deployedWithKeys() {
-  const deployed = await runJson<{ addresses: DeploymentAddresses; chainId: string }>("deploy");
+  const deployed = await runJson<{ addresses: DeploymentAddresses; chainId: string }>("deploy", {
+    noCompile: true,
+  });
   const routed = await runJson<{ keys: { tokenId: string }[] }>("keys:route-dev", { count: "6" });
   const [owner, stranger] = await hre.ethers.getSigners();
   if (owner === undefined || stranger === undefined) throw new Error("accounts");
@@ -98,7 +100,7 @@ describe("tasks", function () {
         chainId: string;
         addresses: Json;
         recorded: unknown;
-      }>("deploy");
+      }>("deploy", { noCompile: true });
       expect(deployed.network).to.equal("hardhat");
       expect(deployed.chainId).to.equal("31337");
       expect(deployed.recorded).to.equal(null);
@@ -704,9 +706,7 @@ describe("tasks", function () {
     it("deploys, routes keys, mints with the helper, grants an action and reports the PKP", async function () {
       const result = await runJson<{ minted: Json; info: { owner: string; permittedActions: Json[] } }>(
         "demo",
-        {
-          keys: "2",
-        },
+        { keys: "2", noCompile: true },
       );
       expect(result.info.permittedActions).to.have.length(2);
       expect(result.info.owner).to.equal((await hre.ethers.getSigners())[0]?.address);

@@ -1,0 +1,78 @@
+import { task, types } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
+
+import { NetworkError } from "../src/network/errors";
+import { startNetwork, type Network } from "../src/network/start";
+import { PLUGIN, compileUnless, good, label, title, toJson } from "./util";
+
+/** Waits for SIGINT or SIGTERM, then stops the network. */
+export async function runUntilSignal(network: Network): Promise<NodeJS.Signals> {
+  const signal = await new Promise<NodeJS.Signals>((resolve) => {
+    process.once("SIGINT", () => resolve("SIGINT"));
+    process.once("SIGTERM", () => resolve("SIGTERM"));
+  });
+  await network.stop();
+  return signal;
+}
+
+task("network:start", "Start a local network: a chain, the PKP contracts and N nodes, until Ctrl-C")
+  .addOptionalParam("nodes", "Number of nodes (at least 4)", 4, types.int)
+  .addOptionalParam("dataDir", "Directory for configs, node data, logs and network.json", ".data/network")
+  .addOptionalParam("basePort", "First node port (default: free ports)", undefined, types.int)
+  .addOptionalParam("rpcUrl", "Use this chain (first account unlocked) instead of starting one")
+  .addOptionalParam("pkpKeys", "Routed PKP keys to keep in the pool", undefined, types.int)
+  .addOptionalParam("presignatures", "Presignatures to keep in the pool", undefined, types.int)
+  .addFlag("json", "Print network.json as one JSON document once ready")
+  .addFlag("noCompile", "Do not compile the contracts first")
+  .setAction(
+    async (
+      args: {
+        nodes: number;
+        dataDir: string;
+        basePort?: number;
+        rpcUrl?: string;
+        pkpKeys?: number;
+        presignatures?: number;
+        json: boolean;
+        noCompile: boolean;
+      },
+      hre,
+    ) => {
+      await compileUnless(args.noCompile, hre);
+      let network: Network;
+      try {
+        network = await startNetwork({
+          nodes: args.nodes,
+          dataDir: args.dataDir,
+          basePort: args.basePort,
+          chain: args.rpcUrl ?? "embedded",
+          pools: {
+            ...(args.pkpKeys === undefined ? {} : { pkpKeys: args.pkpKeys }),
+            ...(args.presignatures === undefined ? {} : { presignatures: args.presignatures }),
+          },
+          progress: args.json ? "lines" : "auto",
+        });
+      } catch (error) {
+        if (error instanceof NetworkError) throw new HardhatPluginError(PLUGIN, error.message, error);
+        throw error;
+      }
+      const { info } = network;
+      if (args.json) console.log(toJson(info));
+      else {
+        console.log(
+          [
+            title(`pkp-network: ${info.n} nodes (t = ${info.t}, quorum ${info.quorum})`),
+            `${label("rpc")}${info.rpcUrl} (chain ${info.chainId})`,
+            `${label("staking")}${info.contracts.staking}`,
+            `${label("pkp nft")}${info.contracts.pkpNft}`,
+            ...info.nodes.map((x, i) => `${label(`node ${i + 1}`)}${x.url} ${x.nodeAddress} pid ${x.pid}`),
+            `${label("network.json")}${network.dataDir}/network.json`,
+            good("running; Ctrl-C stops every process"),
+          ].join("\n"),
+        );
+      }
+      const signal = await runUntilSignal(network);
+      if (!args.json) console.log(`${signal}: stopped every node and the chain`);
+      return info;
+    },
+  );
