@@ -4,7 +4,10 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { JsonRpcProvider } from "ethers";
+import type { JsonRpcProvider } from "ethers";
+
+import { jsonRpcProvider } from "../sdk/provider";
+import { request } from "../sdk/transport";
 
 import { NetworkError, ProcessExitedError } from "./errors";
 import { ManagedProcess } from "./process";
@@ -82,13 +85,13 @@ export async function startChain(options: StartChainOptions): Promise<EmbeddedCh
 
 async function answers(rpcUrl: string): Promise<boolean> {
   try {
-    const res = await fetch(rpcUrl, {
+    const res = await request(rpcUrl, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_chainId", params: [] }),
-      signal: AbortSignal.timeout(1000),
+      timeoutMs: 1000,
     });
-    return res.ok;
+    return res.status === 200;
   } catch {
     return false;
   }
@@ -98,9 +101,7 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** A provider for a local RPC URL that polls fast (loopback). */
+/** A provider for a local RPC URL that polls fast (loopback) and survives idle sockets closed by the chain. */
 export function localProvider(rpcUrl: string): JsonRpcProvider {
-  const provider = new JsonRpcProvider(rpcUrl, undefined, { staticNetwork: true, batchMaxCount: 1 });
-  provider.pollingInterval = 100;
-  return provider;
+  return jsonRpcProvider(rpcUrl, 100);
 }

@@ -16,6 +16,7 @@ import {
 } from "@nomicfoundation/ignition-core";
 import { getAddress } from "ethers";
 
+import { request } from "../sdk/transport";
 import { CONTRACTS, type ContractKey, type DeploymentAddresses } from "../chain/deployment";
 import { REPO_ROOT } from "./chain";
 import { NetworkError } from "./errors";
@@ -46,12 +47,13 @@ export function eip1193(rpcUrl: string): EIP1193Provider {
   let id = 0;
   return {
     async request({ method, params }: { method: string; params?: unknown[] | object }) {
-      const res = await fetch(rpcUrl, {
+      const res = await request(rpcUrl, {
         method: "POST",
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ jsonrpc: "2.0", id: ++id, method, params: params ?? [] }),
+        timeoutMs: 120_000,
       });
-      const body = (await res.json()) as {
+      const body = JSON.parse(res.body.toString("utf8")) as {
         result?: unknown;
         error?: { code: number; message: string; data?: unknown };
       };

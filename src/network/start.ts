@@ -8,6 +8,7 @@ import path from "node:path";
 import { Wallet, parseEther, type JsonRpcSigner } from "ethers";
 
 import { connectContracts } from "../chain/deployment";
+import { request } from "../sdk/transport";
 import { thresholdFor } from "../crypto/polynomial";
 import { nodeCommand } from "../node/command";
 import type { NodeConfigInput } from "../node/config";
@@ -260,9 +261,9 @@ function prepareDataDir(dataDir: string): void {
 /** GET /status of one node; undefined when it does not answer. */
 export async function fetchStatus(url: string, timeoutMs = 2000): Promise<NodeStatus | undefined> {
   try {
-    const res = await fetch(`${url}/status`, { signal: AbortSignal.timeout(timeoutMs) });
-    if (!res.ok) return undefined;
-    return (await res.json()) as NodeStatus;
+    const res = await request(`${url}/status`, { method: "GET", timeoutMs });
+    if (res.status !== 200) return undefined;
+    return JSON.parse(res.body.toString("utf8")) as NodeStatus;
   } catch {
     return undefined;
   }

@@ -4,10 +4,11 @@
  * and the latest block hash.
  */
 import { randomBytes } from "node:crypto";
-import { Contract, JsonRpcProvider, getAddress, type Provider } from "ethers";
+import { Contract, getAddress, type Provider } from "ethers";
 
 import { InvalidArgumentError, QuorumNotReachedError, SdkError, type NodeFailure } from "./errors";
 import { newRequestId, postJson } from "./http";
+import { jsonRpcProvider } from "./provider";
 
 /** The part of Staking's ABI the SDK reads (Lit's client reads the same function). */
 export const STAKING_ABI = [
@@ -92,8 +93,7 @@ export function majority<T>(
 }
 
 export async function connect(p: ConnectParameters): Promise<ConnectReturnType> {
-  const provider =
-    p.provider ?? (p.rpcUrl ? new JsonRpcProvider(p.rpcUrl, undefined, { staticNetwork: true }) : undefined);
+  const provider = p.provider ?? (p.rpcUrl ? jsonRpcProvider(p.rpcUrl) : undefined);
   if (provider === undefined) throw new InvalidArgumentError("rpcUrl", "give rpcUrl or provider");
   const stakingAddress = getAddress(p.staking);
   const staking = new Contract(stakingAddress, STAKING_ABI, provider);

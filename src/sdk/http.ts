@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 
 import type { NodeFailure } from "./errors";
+import { TransportError, request, type RawResponse } from "./transport";
 
 export const SDK_VERSION = "7.4.0";
 export const SDK_TYPE = "pkp-network-sdk";
@@ -30,9 +31,9 @@ export async function postJson<T>(
   body: unknown,
   options: PostOptions,
 ): Promise<NodeAnswer<T>> {
-  let res: Response;
+  let res: RawResponse;
   try {
-    res = await fetch(`${url}${path}`, {
+    res = await request(`${url}${path}`, {
       method: "POST",
       headers: {
         "content-type": "application/json",
@@ -41,17 +42,12 @@ export async function postJson<T>(
         "X-Request-Id": options.requestId,
       },
       body: JSON.stringify(body),
-      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
+      timeoutMs: options.timeoutMs ?? 30_000,
     });
   } catch (e) {
     return { ok: false, url, failure: transportFailure(url, e) };
   }
-  let text: string;
-  try {
-    text = await res.text();
-  } catch (e) {
-    return { ok: false, url, failure: transportFailure(url, e) };
-  }
+  const text = res.body.toString("utf8");
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -62,7 +58,7 @@ export async function postJson<T>(
       failure: { url, status: res.status, code: "BadResponse", reason: `not JSON: ${text.slice(0, 120)}` },
     };
   }
-  if (!res.ok) {
+  if (res.status < 200 || res.status > 299) {
     const err = (json ?? {}) as {
       errorCode?: unknown;
       errorKind?: unknown;
@@ -85,10 +81,6 @@ export async function postJson<T>(
 }
 
 function transportFailure(url: string, e: unknown): NodeFailure {
-  const error = e as Error & { cause?: { code?: string; message?: string } };
-  if (error?.name === "TimeoutError" || error?.name === "AbortError") {
-    return { url, code: "Timeout", reason: "no answer in time" };
-  }
-  const code = error?.cause?.code ?? error?.name ?? "Error";
-  return { url, code, reason: error?.cause?.message ?? error?.message ?? String(e) };
+  if (e instanceof TransportError) return { url, code: e.code, reason: e.message };
+  return { url, code: "Error", reason: e instanceof Error ? e.message : String(e) };
 }

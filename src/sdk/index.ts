@@ -5,3 +5,4 @@ export * from "./pkpSign";
 export * from "./pkpSigner";
 export { newRequestId } from "./http";
 export * from "./session";
+export * from "./provider";
