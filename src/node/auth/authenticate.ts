@@ -17,7 +17,7 @@
 import { ed25519 } from "@noble/curves/ed25519";
 import { sha256 } from "@noble/hashes/sha2";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
-import { getAddress, hashMessage, verifyMessage } from "ethers";
+import { getAddress, hashMessage, keccak256, toUtf8Bytes, verifyMessage } from "ethers";
 import { SiweMessage } from "siwe";
 import { z } from "zod";
 import { InvalidRequestError, NotPermittedError, SessionExpiredError, UnauthorizedError } from "../errors";
@@ -515,5 +515,62 @@ export function decryptionCapability(
   return {
     resource: `lit-accesscontrolcondition://${hashOfConditions}/${dataToEncryptHash}`,
     ability: "Threshold/Decryption",
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Auth methods (the `authMethods` of pkp/sign and execute)
+
+/** Lit's auth method types a node can check by itself. */
+export const AUTH_METHOD_TYPE = { EthWallet: 1 } as const;
+
+export interface VerifiedAuthMethod {
+  authMethodType: number;
+  /** The id PKPPermissions stores for this auth method (bytes32 hex). */
+  authMethodId: string;
+  /** For EthWallet: the wallet address. */
+  address: string;
+  expiresAt: Date;
+}
+
+/**
+ * Checks one auth method and returns the id the chain knows it by. EthWallet (type 1): the access
+ * token is a wallet AuthSig (a SIWE signed EIP-191, nonce a block hash of this chain, unexpired);
+ * its id is `keccak256(utf8("<checksummed address>:lit"))`, as Lit computes it. Other types need
+ * their identity providers and are refused.
+ */
+export async function verifyAuthMethod(
+  authMethod: { authMethodType: number; accessToken: string },
+  ctx: AuthContext,
+): Promise<VerifiedAuthMethod> {
+  if (authMethod.authMethodType !== AUTH_METHOD_TYPE.EthWallet) {
+    throw new UnauthorizedError(
+      `auth method type ${authMethod.authMethodType} is not supported by this node`,
+      {
+        reason: "UnsupportedAuthMethod",
+      },
+    );
+  }
+  let token: unknown;
+  try {
+    token = JSON.parse(authMethod.accessToken);
+  } catch {
+    throw new InvalidRequestError("an EthWallet access token must be a JSON AuthSig", {
+      reason: "MalformedAuthMethod",
+    });
+  }
+  const shape = capabilityAuthSigSchema.safeParse(token);
+  if (!shape.success) throw malformed("EthWallet access token", shape.error, "MalformedAuthMethod");
+  if (shape.data.derivedVia !== "web3.eth.personal.sign" || shape.data.algo !== undefined) {
+    throw new UnauthorizedError("an EthWallet access token must be a wallet AuthSig", {
+      reason: "UnsupportedCapability",
+    });
+  }
+  const user = await verifyUserAuthSig(shape.data, ctx, undefined, false);
+  return {
+    authMethodType: AUTH_METHOD_TYPE.EthWallet,
+    authMethodId: keccak256(toUtf8Bytes(`${user.address}:lit`)),
+    address: user.address,
+    expiresAt: user.expiration,
   };
 }

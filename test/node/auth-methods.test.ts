@@ -1,0 +1,109 @@
+import { expect } from "chai";
+import { Wallet, hexlify, randomBytes } from "ethers";
+import { SiweMessage } from "siwe";
+import { getEthAuthMethodId } from "@lit-protocol/contracts-sdk/src/lib/auth-utils";
+import { verifyAuthMethod, type AuthContext } from "../../src/node/auth";
+import {
+  InvalidRequestError,
+  NodeError,
+  SessionExpiredError,
+  UnauthorizedError,
+} from "../../src/node/errors";
+
+const BLOCKHASH = hexlify(randomBytes(32));
+const T0 = new Date("2026-01-01T00:00:00.000Z");
+const HOUR = 3600_000;
+const ctx: AuthContext = {
+  nodeUrl: "http://127.0.0.1:7470",
+  now: () => new Date(T0.getTime() + HOUR),
+  isKnownBlockhash: (n) => n === BLOCKHASH,
+};
+
+async function walletAuthSig(wallet: Wallet, fields: Record<string, unknown> = {}) {
+  const message = new SiweMessage({
+    domain: "localhost",
+    address: wallet.address,
+    uri: "https://localhost/login",
+    version: "1",
+    chainId: 1,
+    nonce: BLOCKHASH,
+    issuedAt: T0.toISOString(),
+    expirationTime: new Date(T0.getTime() + 24 * HOUR).toISOString(),
+    ...fields,
+  }).prepareMessage();
+  return {
+    sig: await wallet.signMessage(message),
+    derivedVia: "web3.eth.personal.sign",
+    signedMessage: message,
+    address: wallet.address,
+  };
+}
+
+async function refusal(
+  accessToken: string,
+  reason: string,
+  klass: new (...a: never[]) => NodeError,
+  type = 1,
+) {
+  let caught: unknown;
+  try {
+    await verifyAuthMethod({ authMethodType: type, accessToken }, ctx);
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught).to.be.instanceOf(klass);
+  expect((caught as NodeError).reason).to.equal(reason);
+}
+
+describe("verifyAuthMethod", () => {
+  describe("EthWallet (type 1)", () => {
+    it("returns the auth method id Lit's contracts-sdk computes for it", async () => {
+      const wallet = new Wallet(hexlify(randomBytes(32)));
+      const authMethod = { authMethodType: 1, accessToken: JSON.stringify(await walletAuthSig(wallet)) };
+      const verified = await verifyAuthMethod(authMethod, ctx);
+      expect(verified).to.deep.equal({
+        authMethodType: 1,
+        authMethodId: getEthAuthMethodId(authMethod),
+        address: wallet.address,
+        expiresAt: new Date(T0.getTime() + 24 * HOUR),
+      });
+    });
+
+    it("refuses a token signed by another wallet", async () => {
+      const wallet = new Wallet(hexlify(randomBytes(32)));
+      const token = await walletAuthSig(wallet);
+      token.sig = await new Wallet(hexlify(randomBytes(32))).signMessage(token.signedMessage);
+      await refusal(JSON.stringify(token), "SiweSignatureInvalid", UnauthorizedError);
+    });
+
+    it("refuses an expired token and one whose nonce is not a block hash", async () => {
+      const wallet = new Wallet(hexlify(randomBytes(32)));
+      await refusal(
+        JSON.stringify(await walletAuthSig(wallet, { expirationTime: T0.toISOString() })),
+        "CapabilityExpired",
+        SessionExpiredError,
+      );
+      await refusal(
+        JSON.stringify(await walletAuthSig(wallet, { nonce: hexlify(randomBytes(32)) })),
+        "NonceNotBlockhash",
+        UnauthorizedError,
+      );
+    });
+
+    it("refuses a token that is not a JSON wallet AuthSig", async () => {
+      await refusal("not json", "MalformedAuthMethod", InvalidRequestError);
+      await refusal(JSON.stringify({ sig: 1 }), "MalformedAuthMethod", InvalidRequestError);
+      const wallet = new Wallet(hexlify(randomBytes(32)));
+      const session = {
+        ...(await walletAuthSig(wallet)),
+        derivedVia: "litSessionSignViaNacl",
+        algo: "ed25519",
+      };
+      await refusal(JSON.stringify(session), "UnsupportedCapability", UnauthorizedError);
+    });
+  });
+
+  it("refuses auth method types that need an identity provider", async () => {
+    for (const type of [2, 3, 6, 9]) await refusal("{}", "UnsupportedAuthMethod", UnauthorizedError, type);
+  });
+});
