@@ -5,3 +5,4 @@ export * from "./presignature";
 export * from "./presign";
 export * from "./sign";
 export * from "./local";
+export * from "./wire";
