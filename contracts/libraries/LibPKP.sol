@@ -2,7 +2,8 @@
 pragma solidity ^0.8.24;
 
 /// @title LibPKP
-/// @notice The pure rules every PKP contract agrees on: token ids, Ethereum addresses and auth method ids.
+/// @notice The pure rules every PKP contract agrees on: Ethereum addresses, auth method ids, curve points, CIDs.
+/// (Token ids are `uint256(keccak256(pubkey))`, computed where the key is checked, in PubkeyRouter.)
 library LibPKP {
     /// @notice The field prime of secp256k1.
     uint256 internal constant SECP256K1_P =
@@ -17,13 +18,6 @@ library LibPKP {
     uint256 internal constant AUTH_METHOD_WEBAUTHN = 3;
     /// @notice Scope: sign anything.
     uint256 internal constant SCOPE_SIGN_ANYTHING = 1;
-
-    /// @notice The token id of a public key: `uint256(keccak256(pubkey))`.
-    /// @param pubkey The 65-byte public key.
-    /// @return The token id.
-    function tokenIdOf(bytes memory pubkey) internal pure returns (uint256) {
-        return uint256(keccak256(pubkey));
-    }
 
     /// @notice The Ethereum address of a point: the last 20 bytes of `keccak256(x ‖ y)`.
     /// @param x The x coordinate.

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { ethers } from "hardhat";
 import type { BaseWallet } from "ethers";
+import { secp256k1 } from "@noble/curves/secp256k1";
 import {
   addValidators,
   deployPKPSystemFixture,
@@ -54,7 +55,7 @@ async function recoverRoutingSigner(
 
 async function setRouting(
   system: PKPSystemFixture & Validators,
-  key: TestKey,
+  key: { tokenId: bigint; pubkey: string },
   signers: BaseWallet[],
 ): Promise<ReturnType<typeof system.pubkeyRouter.setRoutingData>> {
   const signatures = await signRoutingData(signers, system.pubkeyRouter, key, system.stakingAddress);
@@ -424,14 +425,34 @@ describe("PubkeyRouter", () => {
         );
       });
 
-      it("reverts with PubkeyRouterPubkeyNotOnCurve for coordinates not below the field prime", async () => {
+      it("reverts with PubkeyRouterPubkeyNotOnCurve for an x coordinate not below the field prime", async () => {
+        const system = await loadFixture(deployWithValidatorsFixture);
+        // (x0 + p, y0) satisfies the curve equation mod p for a point (x0, y0) with a small x0: it is still refused.
+        const Fp = secp256k1.CURVE.Fp;
+        let x0 = 1n;
+        let y0: bigint | undefined;
+        for (; y0 === undefined; x0++) {
+          try {
+            y0 = Fp.sqrt(Fp.add(Fp.mul(Fp.mul(x0, x0), x0), 7n));
+          } catch {
+            y0 = undefined;
+          }
+        }
+        x0 -= 1n;
+        const hex = (v: bigint) => v.toString(16).padStart(64, "0");
+        const pubkey = "0x04" + hex(x0 + SECP256K1_P) + hex(y0);
+        const bad = { pubkey, tokenId: BigInt(ethers.keccak256(pubkey)) };
+        await expect(setRouting(system, bad, system.wallets.slice(0, 3))).to.be.revertedWithCustomError(
+          system.pubkeyRouter,
+          "PubkeyRouterPubkeyNotOnCurve",
+        );
+      });
+
+      it("reverts with PubkeyRouterPubkeyNotOnCurve for a y coordinate not below the field prime", async () => {
         const system = await loadFixture(deployWithValidatorsFixture);
         const key = randomKey();
-        // (x + p, y) satisfies the curve equation mod p, but is not a canonical encoding.
-        const x = BigInt("0x" + key.pubkey.slice(4, 68));
-        if (x + SECP256K1_P >= 1n << 256n) return; // astronomically unlikely: x would need to be < 2^32
-        const pubkey = "0x04" + (x + SECP256K1_P).toString(16).padStart(64, "0") + key.pubkey.slice(68);
-        const bad = { ...key, pubkey, tokenId: BigInt(ethers.keccak256(pubkey)) };
+        const pubkey = key.pubkey.slice(0, 68) + "ff".repeat(32);
+        const bad = { pubkey, tokenId: BigInt(ethers.keccak256(pubkey)) };
         await expect(setRouting(system, bad, system.wallets.slice(0, 3))).to.be.revertedWithCustomError(
           system.pubkeyRouter,
           "PubkeyRouterPubkeyNotOnCurve",

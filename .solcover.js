@@ -1,0 +1,4 @@
+// solidity-coverage: test-only contracts are not part of what ships.
+module.exports = {
+  skipFiles: ["mocks/"],
+};
