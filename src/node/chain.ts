@@ -1,0 +1,291 @@
+/**
+ * What a node reads from and writes to the chain (ethers v6, JSON-RPC): the validator set of the
+ * current epoch (sorted by node address: a validator's index, its Shamir x, is its 1-based position),
+ * the epoch, block hashes (session nonces), PKP permissions read at the latest block, root-key votes
+ * and key routing.
+ */
+import {
+  Contract,
+  JsonRpcProvider,
+  Wallet,
+  ZeroAddress,
+  getAddress,
+  keccak256,
+  type TypedDataDomain,
+} from "ethers";
+import { commsKeyFromUint } from "./keys";
+
+const STAKING_ABI = [
+  "function getValidatorsStructsInCurrentEpoch() view returns (tuple(uint32 ip, uint128 ipv6, uint32 port, address nodeAddress, uint256 reward, uint256 senderPubKey, uint256 receiverPubKey)[])",
+  "function epoch() view returns (tuple(uint256 epochLength, uint256 number, uint256 endTime, uint256 retries, uint256 timeout))",
+  "function currentValidatorCountForConsensus() view returns (uint256)",
+];
+const ROUTER_ABI = [
+  "function voteForRootKeys(address stakingContract, tuple(bytes pubkey, uint256 keyType)[] newRootKeys)",
+  "function getRootKeys(address stakingContract) view returns (tuple(bytes pubkey, uint256 keyType)[])",
+  "function setRoutingDataBatch(uint256[] tokenIds, bytes[] pubkeys, address stakingContract, uint256 keyType, tuple(bytes32 r, bytes32 s, uint8 v)[][] signatures)",
+  "function isRouted(uint256 tokenId) view returns (bool)",
+  "function getPubkey(uint256 tokenId) view returns (bytes)",
+];
+const PKPNFT_ABI = [
+  "function getUnmintedRoutedTokenIdCount(uint256 keyType) view returns (uint256)",
+  "function exists(uint256 tokenId) view returns (bool)",
+  "function ownerOf(uint256 tokenId) view returns (address)",
+  "event Transfer(address indexed from, address indexed to, uint256 indexed tokenId)",
+];
+const PERMISSIONS_ABI = [
+  "function isPermittedAddress(uint256 tokenId, address user) view returns (bool)",
+  "function isPermittedAuthMethodScopePresent(uint256 tokenId, uint256 authMethodType, bytes id, uint256 scopeId) view returns (bool)",
+  "function isPermittedAction(uint256 tokenId, bytes ipfsCID) view returns (bool)",
+];
+
+/** Key types of PubkeyRouter. */
+export const KEY_TYPE_BLS = 1n;
+export const KEY_TYPE_ECDSA = 2n;
+/** Auth method type of an Ethereum address in PKPPermissions. */
+export const AUTH_METHOD_ADDRESS = 1n;
+
+export interface Validator {
+  /** 1-based position in the list sorted by node address: the Shamir x-coordinate. */
+  readonly index: number;
+  readonly nodeAddress: string;
+  readonly url: string;
+  readonly commsKey: Uint8Array;
+}
+
+export interface ChainContracts {
+  staking: string;
+  pubkeyRouter: string;
+  pkpNft: string;
+  pkpPermissions: string;
+}
+
+export interface RoutingSignature {
+  r: string;
+  s: string;
+  v: number;
+}
+
+/** `http://a.b.c.d:port` from a big-endian uint32 IPv4 address. */
+export function nodeUrl(ip: bigint | number, port: bigint | number): string {
+  const v = Number(ip);
+  return `http://${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}:${Number(port)}`;
+}
+
+/** Validators sorted by node address ascending, with their 1-based index. */
+export function sortValidators(
+  list: readonly { nodeAddress: string; url: string; commsKey: Uint8Array }[],
+): Validator[] {
+  return [...list]
+    .sort((a, b) => {
+      const x = BigInt(a.nodeAddress);
+      const y = BigInt(b.nodeAddress);
+      return x < y ? -1 : x > y ? 1 : 0;
+    })
+    .map((v, k) => Object.freeze({ ...v, nodeAddress: getAddress(v.nodeAddress), index: k + 1 }));
+}
+
+/** The token id of a PKP: uint256(keccak256(uncompressed pubkey)). */
+export function tokenIdOf(pubkey: Uint8Array | string): bigint {
+  return BigInt(keccak256(pubkey));
+}
+
+export class Chain {
+  readonly provider: JsonRpcProvider;
+  readonly wallet: Wallet;
+  readonly signer: Wallet;
+  #txQueue: Promise<unknown> = Promise.resolve();
+  readonly staking: Contract;
+  readonly router: Contract;
+  readonly pkpNft: Contract;
+  readonly permissions: Contract;
+
+  constructor(
+    rpcUrl: string,
+    readonly chainId: number,
+    nodePrivateKey: string,
+    readonly contracts: ChainContracts,
+  ) {
+    this.provider = new JsonRpcProvider(rpcUrl, chainId, { staticNetwork: true, batchMaxCount: 1 });
+    this.provider.pollingInterval = 500;
+    this.wallet = new Wallet(nodePrivateKey, this.provider);
+    this.signer = this.wallet;
+    this.staking = new Contract(contracts.staking, STAKING_ABI, this.provider);
+    this.router = new Contract(contracts.pubkeyRouter, ROUTER_ABI, this.signer);
+    this.pkpNft = new Contract(contracts.pkpNft, PKPNFT_ABI, this.provider);
+    this.permissions = new Contract(contracts.pkpPermissions, PERMISSIONS_ABI, this.provider);
+  }
+
+  /** Runs transactions of this node one at a time (each takes its nonce from the chain). */
+  #serial<T>(f: () => Promise<T>): Promise<T> {
+    const next = this.#txQueue.then(f, f);
+    this.#txQueue = next.catch(() => undefined);
+    return next;
+  }
+
+  get address(): string {
+    return this.wallet.address;
+  }
+
+  async validators(): Promise<Validator[]> {
+    const raw = (await this.staking.getValidatorsStructsInCurrentEpoch()) as {
+      ip: bigint;
+      port: bigint;
+      nodeAddress: string;
+      senderPubKey: bigint;
+    }[];
+    return sortValidators(
+      raw.map((v) => ({
+        nodeAddress: v.nodeAddress,
+        url: nodeUrl(v.ip, v.port),
+        commsKey: commsKeyFromUint(v.senderPubKey),
+      })),
+    );
+  }
+
+  async epochNumber(): Promise<number> {
+    const e = (await this.staking.epoch()) as { number: bigint };
+    return Number(e.number);
+  }
+
+  async latestBlockhash(): Promise<string> {
+    const block = await this.provider.getBlock("latest");
+    if (block === null || block.hash === null) throw new Error("no latest block");
+    return block.hash;
+  }
+
+  /**
+   * Whether `hash` is the hash of a block of this chain no older than `maxAgeSec` (measured against
+   * the chain's latest block, so that a chain whose clock was moved keeps working).
+   */
+  async isKnownBlockhash(hash: string, maxAgeSec: number): Promise<boolean> {
+    if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) return false;
+    const [block, latest] = await Promise.all([
+      this.provider.getBlock(hash).catch(() => null),
+      this.provider.getBlock("latest"),
+    ]);
+    if (block === null || latest === null) return false;
+    return latest.timestamp - block.timestamp <= maxAgeSec;
+  }
+
+  // ---- root keys ----
+
+  async rootKeys(): Promise<{ pubkey: string; keyType: bigint }[]> {
+    const keys = (await this.router.getRootKeys(this.contracts.staking)) as {
+      pubkey: string;
+      keyType: bigint;
+    }[];
+    return keys.map((k) => ({ pubkey: k.pubkey, keyType: k.keyType }));
+  }
+
+  async voteForRootKeys(blsPubkey: Uint8Array): Promise<void> {
+    await this.#serial(async () => {
+      const tx = await this.router.voteForRootKeys(this.contracts.staking, [
+        { pubkey: blsPubkey, keyType: KEY_TYPE_BLS },
+      ]);
+      await tx.wait();
+    });
+  }
+
+  // ---- key routing ----
+
+  routingDomain(): TypedDataDomain {
+    return {
+      name: "PubkeyRouter",
+      version: "1",
+      chainId: this.chainId,
+      verifyingContract: this.contracts.pubkeyRouter,
+    };
+  }
+
+  /** This node's EIP-712 signature over RoutingData(tokenId, pubkey, 2, staking). */
+  async signRouting(pubkey: Uint8Array): Promise<RoutingSignature> {
+    const sig = await this.wallet.signTypedData(
+      this.routingDomain(),
+      {
+        RoutingData: [
+          { name: "tokenId", type: "uint256" },
+          { name: "pubkey", type: "bytes" },
+          { name: "keyType", type: "uint256" },
+          { name: "stakingContract", type: "address" },
+        ],
+      },
+      {
+        tokenId: tokenIdOf(pubkey),
+        pubkey,
+        keyType: KEY_TYPE_ECDSA,
+        stakingContract: this.contracts.staking,
+      },
+    );
+    const bytes = sig.slice(2);
+    return {
+      r: "0x" + bytes.slice(0, 64),
+      s: "0x" + bytes.slice(64, 128),
+      v: parseInt(bytes.slice(128), 16),
+    };
+  }
+
+  async consensusCount(): Promise<number> {
+    return Number(await this.staking.currentValidatorCountForConsensus());
+  }
+
+  async setRoutingDataBatch(pubkeys: Uint8Array[], signatures: RoutingSignature[][]): Promise<string> {
+    return this.#serial(async () => {
+      const tx = await this.router.setRoutingDataBatch(
+        pubkeys.map((p) => tokenIdOf(p)),
+        pubkeys,
+        this.contracts.staking,
+        KEY_TYPE_ECDSA,
+        signatures,
+      );
+      const receipt = await tx.wait();
+      return receipt.hash as string;
+    });
+  }
+
+  async unmintedRoutedCount(): Promise<number> {
+    return Number(await this.pkpNft.getUnmintedRoutedTokenIdCount(KEY_TYPE_ECDSA));
+  }
+
+  async isRouted(tokenId: bigint): Promise<boolean> {
+    return (await this.router.isRouted(tokenId)) as boolean;
+  }
+
+  // ---- permissions (latest block) ----
+
+  async pkpExists(tokenId: bigint): Promise<boolean> {
+    return (await this.pkpNft.exists(tokenId, { blockTag: "latest" })) as boolean;
+  }
+
+  async ownerOf(tokenId: bigint): Promise<string> {
+    return getAddress((await this.pkpNft.ownerOf(tokenId, { blockTag: "latest" })) as string);
+  }
+
+  /** Whether the token was burned (a Transfer to the zero address was logged). */
+  async wasBurned(tokenId: bigint): Promise<boolean> {
+    const logs = await this.pkpNft.queryFilter(this.pkpNft.filters.Transfer(null, ZeroAddress, tokenId), 0);
+    return logs.length > 0;
+  }
+
+  async isPermittedAddress(tokenId: bigint, user: string): Promise<boolean> {
+    return (await this.permissions.isPermittedAddress(tokenId, user, { blockTag: "latest" })) as boolean;
+  }
+
+  async addressHasScope(tokenId: bigint, user: string, scope: bigint): Promise<boolean> {
+    return (await this.permissions.isPermittedAuthMethodScopePresent(
+      tokenId,
+      AUTH_METHOD_ADDRESS,
+      user.toLowerCase(),
+      scope,
+      { blockTag: "latest" },
+    )) as boolean;
+  }
+
+  async isPermittedAction(tokenId: bigint, cidBytes: Uint8Array): Promise<boolean> {
+    return (await this.permissions.isPermittedAction(tokenId, cidBytes, { blockTag: "latest" })) as boolean;
+  }
+
+  destroy(): void {
+    this.provider.destroy();
+  }
+}

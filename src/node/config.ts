@@ -1,0 +1,70 @@
+/**
+ * A node's configuration file (JSON, written by the launcher with mode 0600 into the node's data
+ * directory), validated with zod. See `/tmp/node-design.md` § Process and configuration.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { getAddress, isAddress } from "ethers";
+import { z } from "zod";
+
+const address = z
+  .string()
+  .refine((v) => isAddress(v), "must be an Ethereum address")
+  .transform((v) => getAddress(v));
+
+export const nodeConfigSchema = z.object({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: z.number().int().min(1).max(65535),
+  dataDir: z
+    .string()
+    .min(1)
+    .refine((p) => path.isAbsolute(p), "dataDir must be an absolute path"),
+  nodePrivateKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "nodePrivateKey must be 0x followed by 64 hex"),
+  rpcUrl: z.string().url(),
+  chainId: z.number().int().positive(),
+  contracts: z.object({
+    staking: address,
+    pubkeyRouter: address,
+    pkpNft: address,
+    pkpPermissions: address,
+  }),
+  pools: z
+    .object({
+      pkpKeys: z.number().int().min(0).max(10_000).default(4),
+      presignatures: z.number().int().min(0).max(100_000).default(16),
+      keyBatch: z.number().int().min(1).max(64).default(4),
+      presignatureBatch: z.number().int().min(1).max(256).default(8),
+    })
+    .default({}),
+  timeouts: z
+    .object({
+      peerMs: z.number().int().min(10).max(600_000).default(5000),
+      roundMs: z.number().int().min(10).max(600_000).default(15000),
+    })
+    .default({}),
+  logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+});
+
+export type NodeConfig = z.output<typeof nodeConfigSchema>;
+export type NodeConfigInput = z.input<typeof nodeConfigSchema>;
+
+/** Validates a parsed config; throws an Error listing every invalid field. */
+export function parseNodeConfig(value: unknown): NodeConfig {
+  const result = nodeConfigSchema.safeParse(value);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join(".") || "(config)"}: ${i.message}`);
+    throw new Error(`invalid node config:\n  ${lines.join("\n  ")}`);
+  }
+  return result.data;
+}
+
+/** Reads and validates a config file. */
+export function loadNodeConfig(file: string): NodeConfig {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new Error(`cannot read node config ${file}: ${(e as Error).message}`);
+  }
+  return parseNodeConfig(value);
+}

@@ -1,0 +1,582 @@
+/**
+ * One node: its chain view, peers, store, background protocol runs (network key, PKP key batches,
+ * presignature batches, driven by the coordinator) and the signing of PKP requests.
+ */
+import { randomBytes } from "node:crypto";
+import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
+import { Wallet, getAddress, getBytes } from "ethers";
+import type { Logger } from "pino";
+import { blsG1Group, secp256k1Group } from "../crypto/group";
+import { thresholdFor } from "../crypto/polynomial";
+import {
+  Presignature,
+  presignaturePublicToJSON,
+  signWeightedShare,
+  signatureShareToJSON,
+} from "../crypto/ecdsa";
+import { authenticate, pkpSigningCapability, type Authenticated } from "./auth";
+import { Chain, tokenIdOf, type RoutingSignature, type Validator } from "./chain";
+import type { NodeConfig } from "./config";
+import { ConflictError, InternalError, NotFoundError, NotPermittedError, UnauthorizedError } from "./errors";
+import { deriveCommsKeyPair, nodeSecretBytes, type CommsKeyPair } from "./keys";
+import { signEnvelope, envelopeSigner, envelopeSchema } from "./peers/envelope";
+import { Peers } from "./peers/peers";
+import { keyShareFromJson, keyShareToJson } from "./protocols/codec";
+import { runDkgBatch, runPresignBatch, type RunContext } from "./protocols/runs";
+import {
+  LeaderBook,
+  leaderOrder,
+  presignatureOwner,
+  requestEntropy,
+  type Decision,
+  type JoinRequest,
+} from "./signing/leader";
+import { NodeStore } from "./store";
+import type { PkpSignRequest } from "./wire";
+import type { PkpSignResponse } from "./wire";
+
+export const NETWORK_KEY = "networkKey";
+export const PKP_SIGN_NAME = "pkpSign";
+
+type Purpose = "network-key" | "pkp-keys" | "presign";
+
+export interface NodeStatus {
+  ready: boolean;
+  nodeAddress: string;
+  index: number;
+  epoch: number;
+  networkKey: boolean;
+  pools: {
+    pkpKeysRouted: number;
+    presignatures: number;
+    pkpKeysTarget: number;
+    presignaturesTarget: number;
+  };
+  coordinator: boolean;
+}
+
+export class PkpNode {
+  readonly wallet: Wallet;
+  readonly comms: CommsKeyPair;
+  readonly chain: Chain;
+  readonly store: NodeStore;
+  readonly peers: Peers;
+  readonly leader: LeaderBook;
+  validators: Validator[] = [];
+  epoch = 0;
+  #timers: NodeJS.Timeout[] = [];
+  #busy = false;
+  #stopped = false;
+  #routedCount = 0;
+  #live = new Set<string>();
+  #routingSigs = new Map<string, Map<number, { pubkey: string; sig: RoutingSignature }[]>>();
+  #voted = false;
+  #rootKeyOnChain = false;
+
+  constructor(
+    readonly config: NodeConfig,
+    readonly log: Logger,
+  ) {
+    this.wallet = new Wallet(config.nodePrivateKey);
+    this.comms = deriveCommsKeyPair(config.nodePrivateKey);
+    this.chain = new Chain(config.rpcUrl, config.chainId, config.nodePrivateKey, config.contracts);
+    this.store = new NodeStore(config.dataDir, nodeSecretBytes(config.nodePrivateKey));
+    this.peers = new Peers(
+      { address: this.wallet.address, wallet: this.wallet, comms: this.comms },
+      () => this.validators,
+      { peerMs: config.timeouts.peerMs, log, refresh: () => this.refreshValidators() },
+    );
+    this.leader = new LeaderBook(
+      () => this.quorum,
+      (join, set) => this.#decide(join, set),
+    );
+    this.peers.on("start", ({ envelope, from }) => this.#onStart(envelope.payload, from));
+    this.peers.on("routing-sig", ({ envelope, from }) => {
+      void this.#onRoutingSig(envelope.payload, from);
+    });
+    this.peers.on("join", ({ envelope, from }) => this.#onJoin(envelope.payload, from));
+    this.peers.on("spent", ({ envelope }) => this.#onSpent(envelope.payload));
+  }
+
+  get address(): string {
+    return this.wallet.address;
+  }
+  get me(): Validator | undefined {
+    return this.validators.find((v) => v.nodeAddress === this.address);
+  }
+  get n(): number {
+    return this.validators.length;
+  }
+  get t(): number {
+    return thresholdFor(Math.max(this.n, 1)).t;
+  }
+  get quorum(): number {
+    return 2 * this.t + 1;
+  }
+  get url(): string {
+    return `http://${this.config.host}:${this.config.port}`;
+  }
+
+  async refreshValidators(): Promise<void> {
+    const [validators, epoch] = await Promise.all([this.chain.validators(), this.chain.epochNumber()]);
+    this.validators = validators;
+    this.epoch = epoch;
+  }
+
+  networkKeyShare() {
+    const v = this.store.getSecret(NETWORK_KEY);
+    return v === undefined ? undefined : keyShareFromJson(blsG1Group, v);
+  }
+
+  /** Compressed G1 network key, 96 hex without 0x, or "" before the DKG made it. */
+  networkPublicKeyHex(): string {
+    const k = this.networkKeyShare();
+    return k === undefined ? "" : bytesToHex(blsG1Group.pointToBytes(k.publicKey));
+  }
+
+  async start(): Promise<void> {
+    await this.refreshValidators();
+    this.#timers.push(
+      setInterval(() => {
+        this.refreshValidators().catch((e) =>
+          this.log.warn({ err: (e as Error).message }, "validator refresh failed"),
+        );
+      }, 3000),
+    );
+    const tick = async () => {
+      if (this.#stopped) return;
+      try {
+        await this.#background();
+      } catch (e) {
+        this.log.warn({ err: (e as Error).message }, "background step failed");
+      }
+      if (!this.#stopped) this.#timers.push(setTimeout(tick, 1000));
+    };
+    this.#timers.push(setTimeout(tick, 500));
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    for (const t of this.#timers) clearTimeout(t);
+    this.chain.destroy();
+    this.store.close();
+  }
+
+  async status(): Promise<NodeStatus> {
+    const me = this.me;
+    const presigs = this.store.countPresignatures();
+    return {
+      ready: me !== undefined && this.networkKeyShare() !== undefined && this.#rootKeyOnChain,
+      nodeAddress: this.address,
+      index: me?.index ?? 0,
+      epoch: this.epoch,
+      networkKey: this.networkKeyShare() !== undefined && this.#rootKeyOnChain,
+      pools: {
+        pkpKeysRouted: this.#routedCount,
+        presignatures: presigs.free,
+        pkpKeysTarget: this.config.pools.pkpKeys,
+        presignaturesTarget: this.config.pools.presignatures,
+      },
+      coordinator: this.#isCoordinator(),
+    };
+  }
+
+  // ---------------------------------------------------------------- background
+
+  async #probe(v: Validator): Promise<boolean> {
+    if (v.nodeAddress === this.address) return true;
+    try {
+      const res = await fetch(v.url + "/status", {
+        signal: AbortSignal.timeout(Math.min(3000, this.config.timeouts.peerMs)),
+      });
+      return res.ok;
+    } catch {
+      return false;
+    }
+  }
+
+  #isCoordinator(): boolean {
+    const first = this.validators.find((v) => this.#live.has(v.nodeAddress));
+    return first !== undefined && first.nodeAddress === this.address;
+  }
+
+  async #background(): Promise<void> {
+    const me = this.me;
+    if (me === undefined) return;
+    const alive = await Promise.all(this.validators.map((v) => this.#probe(v)));
+    this.#live = new Set(this.validators.filter((_, k) => alive[k]).map((v) => v.nodeAddress));
+    const roots = await this.chain.rootKeys();
+    this.#rootKeyOnChain = roots.some((k) => k.keyType === 1n);
+    this.#routedCount = await this.chain.unmintedRoutedCount();
+    const share = this.networkKeyShare();
+    if (share !== undefined && !this.#rootKeyOnChain && !this.#voted) await this.#vote();
+    const presigs = this.store.countPresignatures();
+    this.log.debug({ pkpKeysRouted: this.#routedCount, presignatures: presigs.free }, "pools");
+    if (!this.#isCoordinator() || this.#busy) return;
+    const everyoneUp = this.#live.size === this.validators.length;
+    if (!everyoneUp || this.validators.length < 4) return;
+    if (share === undefined && !this.#rootKeyOnChain) return this.#coordinate("network-key", 1);
+    if (share === undefined) return;
+    if (this.#routedCount < this.config.pools.pkpKeys)
+      return this.#coordinate("pkp-keys", this.config.pools.keyBatch);
+    if (presigs.free < this.config.pools.presignatures)
+      return this.#coordinate("presign", this.config.pools.presignatureBatch);
+  }
+
+  #voting: Promise<void> | undefined;
+
+  #vote(): Promise<void> {
+    this.#voting ??= this.#doVote().finally(() => {
+      this.#voting = undefined;
+    });
+    return this.#voting;
+  }
+
+  async #doVote(): Promise<void> {
+    if (this.#voted) return;
+    const share = this.networkKeyShare();
+    if (share === undefined) return;
+    try {
+      await this.chain.voteForRootKeys(blsG1Group.pointToBytes(share.publicKey));
+      this.#voted = true;
+      this.log.info({ networkKey: this.networkPublicKeyHex() }, "voted for the network key");
+    } catch (e) {
+      const msg = (e as Error).message;
+      if (/AlreadyVoted|RootKeysAlreadySet/.test(msg)) this.#voted = true;
+      else this.log.warn({ err: msg }, "root key vote failed");
+    }
+  }
+
+  async #coordinate(purpose: Purpose, count: number): Promise<void> {
+    const session = `${purpose}/${this.epoch}/${Date.now()}/${randomBytes(6).toString("hex")}`;
+    this.log.info({ session, purpose, count }, "starting a protocol session");
+    this.#busy = true;
+    try {
+      const payload = { session, purpose, count, participants: this.validators.map((v) => v.nodeAddress) };
+      await this.peers.broadcast(this.validators, { session, kind: "start", round: 0, payload });
+    } finally {
+      // #onStart on this node clears the flag when its own run ends.
+    }
+  }
+
+  #onStart(payload: unknown, from: Validator): { accepted: boolean } {
+    const p = payload as { session: string; purpose: Purpose; count: number; participants: string[] };
+    const participants = this.validators.filter((v) => p.participants.includes(v.nodeAddress));
+    const me = this.me;
+    if (me === undefined || participants.length !== p.participants.length) return { accepted: false };
+    if (!["network-key", "pkp-keys", "presign"].includes(p.purpose) || !(p.count >= 1 && p.count <= 256))
+      return { accepted: false };
+    this.#busy = true;
+    const ctx: RunContext = {
+      peers: this.peers,
+      me,
+      participants,
+      roundMs: this.config.timeouts.roundMs,
+      log: this.log,
+    };
+    const started = Date.now();
+    void (async () => {
+      try {
+        if (p.purpose === "network-key") {
+          const [r] = await runDkgBatch(ctx, blsG1Group, 2 * this.t, p.session, 1);
+          this.store.putSecret(NETWORK_KEY, keyShareToJson(r));
+          this.log.info(
+            { session: p.session, ms: Date.now() - started, qualified: r.qualified },
+            "network key made",
+          );
+          await this.#vote();
+        } else if (p.purpose === "pkp-keys") {
+          const results = await runDkgBatch(ctx, secp256k1Group, this.t, p.session, p.count);
+          const keys = results.map((r) => ({
+            pubkey: "0x" + bytesToHex(r.publicKey.toBytes(false)),
+            share: keyShareToJson(r),
+          }));
+          this.store.putPkpKeys(keys);
+          const sigs = [];
+          for (const k of keys)
+            sigs.push({ pubkey: k.pubkey, sig: await this.chain.signRouting(getBytes(k.pubkey)) });
+          this.log.info({ session: p.session, ms: Date.now() - started, keys: keys.length }, "pkp keys made");
+          await this.peers.send(from, {
+            session: p.session,
+            kind: "routing-sig",
+            round: 0,
+            payload: { session: p.session, sigs },
+          });
+        } else {
+          const out = await runPresignBatch(ctx, this.t, p.session, p.count);
+          this.store.putPresignatures(
+            out.map((o) => ({ id: o.presignature.id, holders: o.holders, json: o.presignature.toJSON() })),
+          );
+          this.log.info(
+            {
+              session: p.session,
+              ms: Date.now() - started,
+              count: out.length,
+              pool: this.store.countPresignatures().free,
+            },
+            "presignatures made",
+          );
+        }
+      } catch (e) {
+        this.log.error({ session: p.session, err: (e as Error).message }, "protocol session failed");
+      } finally {
+        this.#busy = false;
+      }
+    })();
+    return { accepted: true };
+  }
+
+  async #onRoutingSig(payload: unknown, from: Validator): Promise<void> {
+    const p = payload as { session: string; sigs: { pubkey: string; sig: RoutingSignature }[] };
+    let bySigner = this.#routingSigs.get(p.session);
+    if (bySigner === undefined) {
+      bySigner = new Map();
+      this.#routingSigs.set(p.session, bySigner);
+    }
+    if (bySigner.has(from.index)) return;
+    bySigner.set(from.index, p.sigs);
+    const needed = await this.chain.consensusCount();
+    if (bySigner.size !== needed) return;
+    // Every signer must have signed the same keys (they ran the same DKGs).
+    const pubkeys = [...bySigner.values()][0].map((s) => s.pubkey);
+    const signatures = pubkeys.map((pk) =>
+      [...bySigner!.values()]
+        .map((list) => list.find((s) => s.pubkey === pk)?.sig)
+        .filter((s) => s !== undefined),
+    );
+    if (signatures.some((s) => s.length < needed)) {
+      this.log.error({ session: p.session }, "validators disagree on the keys of a batch");
+      return;
+    }
+    try {
+      const hash = await this.chain.setRoutingDataBatch(
+        pubkeys.map((k) => getBytes(k)),
+        signatures as RoutingSignature[][],
+      );
+      this.store.markRouted(pubkeys);
+      this.log.info({ session: p.session, keys: pubkeys.length, tx: hash }, "keys routed");
+      this.#routedCount = await this.chain.unmintedRoutedCount();
+    } catch (e) {
+      this.log.error({ session: p.session, err: (e as Error).message }, "routing failed");
+    }
+  }
+
+  // ---------------------------------------------------------------- signing
+
+  #decide(join: JoinRequest, set: number[]): Decision {
+    const me = this.me;
+    if (me === undefined) throw new Error("leader is not a validator");
+    const requestKey = `${join.requestId}\0${join.sigName}`;
+    for (const id of this.store.freePresignatureIds(
+      set,
+      (id) => presignatureOwner(id, this.n) === me.index,
+    )) {
+      if (this.store.assignPresignature(id, requestKey)) {
+        const decision = { ...join, signingSet: set, presignatureId: id };
+        void this.peers.broadcast(
+          this.validators.filter((v) => v.nodeAddress !== this.address),
+          { session: `spent/${id}`, kind: "spent", round: 0, payload: { ids: [id], requestKey } },
+        );
+        this.log.info(
+          { requestId: join.requestId, signingSet: set, presignatureId: id },
+          "signing session decided",
+        );
+        return decision;
+      }
+    }
+    throw new Error("the leader has no free presignature for this signing set");
+  }
+
+  async #onJoin(payload: unknown, from: Validator): Promise<unknown> {
+    const join = payload as JoinRequest;
+    const decision = await this.leader.join(
+      join,
+      from.index,
+      Math.max(500, this.config.timeouts.peerMs - 1000),
+    );
+    return signEnvelope(
+      {
+        from: this.address,
+        to: from.nodeAddress,
+        session: `decision/${join.requestId}`,
+        kind: "decision",
+        round: 0,
+        payload: decision,
+      },
+      this.wallet,
+    );
+  }
+
+  #onSpent(payload: unknown): void {
+    const p = payload as { ids: string[]; requestKey: string };
+    if (Array.isArray(p.ids) && typeof p.requestKey === "string") this.store.markSpent(p.ids, p.requestKey);
+  }
+
+  /** Asks the leaders in order until one answers with a decision. */
+  async #agree(join: JoinRequest): Promise<Decision> {
+    const order = leaderOrder(join.requestId, join.sigName, this.validators);
+    const live = [
+      ...order.filter((v) => this.#live.has(v.nodeAddress)),
+      ...order.filter((v) => !this.#live.has(v.nodeAddress)),
+    ];
+    let last: unknown;
+    for (const leader of live) {
+      try {
+        const reply = await this.peers.send(leader, {
+          session: `join/${join.requestId}`,
+          kind: "join",
+          round: 0,
+          payload: join,
+        });
+        const env = envelopeSchema.parse(reply);
+        if (envelopeSigner(env) !== leader.nodeAddress) throw new Error("decision not signed by the leader");
+        const d = env.payload as Decision;
+        if (d.requestId !== join.requestId || d.sigName !== join.sigName)
+          throw new Error("decision for another request");
+        return d;
+      } catch (e) {
+        last = e;
+        this.log.warn({ leader: leader.url, err: (e as Error).message }, "signing leader failed");
+        if (!/cannot reach|aborted|timeout/i.test((e as Error).message)) break;
+      }
+    }
+    throw new InternalError("no signing session could be agreed", {
+      reason: "NoSigningSession",
+      cause: last,
+    });
+  }
+
+  async authenticateSigner(req: PkpSignRequest, tokenId: bigint): Promise<Authenticated> {
+    const me = this.me;
+    if (me === undefined) throw new InternalError("this node is not a current validator");
+    return authenticate(req.authSig, pkpSigningCapability(tokenId), {
+      nodeUrl: me.url,
+      now: () => new Date(),
+      isKnownBlockhash: (nonce, window) => {
+        const span = window.issuedAt
+          ? Math.ceil((window.expiration.getTime() - window.issuedAt.getTime()) / 1000) + 120
+          : 24 * 3600;
+        return this.chain.isKnownBlockhash(nonce, Math.min(Math.max(span, 120), 30 * 24 * 3600));
+      },
+    });
+  }
+
+  /** Owner, or a permitted address with scope 1 (SignAnything), read at the latest block. */
+  async checkPermission(tokenId: bigint, address: string): Promise<void> {
+    if (!(await this.chain.pkpExists(tokenId))) {
+      if (await this.chain.wasBurned(tokenId))
+        throw new NotPermittedError("the PKP was burned", { reason: "PkpBurned" });
+      throw new NotFoundError("no PKP with this public key exists", { reason: "PkpNotFound" });
+    }
+    const owner = await this.chain.ownerOf(tokenId);
+    if (owner === getAddress(address)) return;
+    if (await this.chain.isPermittedAddress(tokenId, address)) {
+      if (await this.chain.addressHasScope(tokenId, address, 1n)) return;
+      if (await this.chain.addressHasScope(tokenId, address, 2n))
+        throw new NotPermittedError(
+          "the address holds scope 2 (personal messages only); a prehashed digest cannot be shown to be an EIP-191 message",
+          { reason: "ScopeNotSufficient" },
+        );
+      throw new NotPermittedError("the address is permitted without the SignAnything scope", {
+        reason: "ScopeNotSufficient",
+      });
+    }
+    throw new NotPermittedError(`${address} is neither the owner of the PKP nor a permitted address`, {
+      reason: "NotPermitted",
+    });
+  }
+
+  async pkpSign(req: PkpSignRequest, requestId: string): Promise<PkpSignResponse & Record<string, unknown>> {
+    const me = this.me;
+    if (me === undefined) throw new InternalError("this node is not a current validator");
+    const pubkeyBytes = hexToBytes(req.pubkey.slice(2));
+    const tokenId = tokenIdOf(pubkeyBytes);
+    const auth = await this.authenticateSigner(req, tokenId);
+    await this.checkPermission(tokenId, auth.address);
+    const stored = this.store.getPkpKey(req.pubkey.toLowerCase());
+    if (stored === undefined)
+      throw new NotFoundError("this node holds no share of that key", { reason: "UnknownKey" });
+    const key = keyShareFromJson(secp256k1Group, stored);
+    const hash = Uint8Array.from(req.toSign);
+    const join: JoinRequest = {
+      requestId,
+      sigName: PKP_SIGN_NAME,
+      pubkey: req.pubkey.toLowerCase(),
+      hash: "0x" + bytesToHex(hash),
+    };
+    const decision = await this.#agree(join);
+    const digest = bytesToHex(hash);
+    const base = { success: true, signedData: [...hash] };
+    if (
+      !decision.signingSet.includes(me.index) ||
+      decision.pubkey !== join.pubkey ||
+      decision.hash !== join.hash
+    ) {
+      return {
+        ...base,
+        signatureShare: {
+          digest,
+          result: "fail",
+          share_index: me.index - 1,
+          signature_share: "",
+          big_r: "",
+          public_key: "",
+          sig_type: "K256",
+        },
+        pkpNetwork: {
+          signingSet: decision.signingSet,
+          presignatureId: decision.presignatureId,
+          member: false,
+        },
+      };
+    }
+    // Durably claim before computing anything (kill -9 after this line never reuses it).
+    let json: unknown;
+    try {
+      json = this.store.claimPresignature(decision.presignatureId, `${requestId}\0${PKP_SIGN_NAME}`);
+    } catch (e) {
+      if (e instanceof ConflictError || e instanceof NotFoundError) throw e;
+      throw new InternalError("cannot claim the presignature", { cause: e });
+    }
+    const presignature = Presignature.fromJSON(json);
+    const share = signWeightedShare(
+      presignature,
+      key,
+      hash,
+      requestEntropy(requestId, PKP_SIGN_NAME),
+      decision.signingSet,
+    );
+    const shareJson = signatureShareToJSON(share);
+    this.log.info(
+      { requestId, tokenId: tokenId.toString(16), signingSet: decision.signingSet },
+      "share released",
+    );
+    return {
+      ...base,
+      signatureShare: {
+        digest,
+        result: "success",
+        share_index: me.index - 1,
+        signature_share: shareJson.share,
+        big_r: shareJson.bigR,
+        public_key: bytesToHex(key.publicKey.toBytes(false)),
+        sig_type: "K256",
+      },
+      pkpNetwork: {
+        member: true,
+        index: me.index,
+        signingSet: decision.signingSet,
+        presignatureId: decision.presignatureId,
+        presignature: presignaturePublicToJSON(presignature.pub),
+        share: shareJson,
+        publicKeyShare: bytesToHex(key.publicKeyShares.get(me.index)!.toBytes(true)),
+      },
+    };
+  }
+
+  requireValidator(): Validator {
+    const me = this.me;
+    if (me === undefined) throw new UnauthorizedError("this node is not a current validator");
+    return me;
+  }
+}

@@ -1,0 +1,223 @@
+import { expect } from "chai";
+import Fastify, { type FastifyInstance } from "fastify";
+import { Wallet } from "ethers";
+import { secp256k1Group } from "../../src/crypto/group";
+import type { Validator } from "../../src/node/chain";
+import { sortValidators } from "../../src/node/chain";
+import { errorBody, NodeError } from "../../src/node/errors";
+import { deriveCommsKeyPair } from "../../src/node/keys";
+import { signEnvelope } from "../../src/node/peers/envelope";
+import { PEER_ROUTE, Peers } from "../../src/node/peers/peers";
+import { runDkgBatch, runPresignBatch } from "../../src/node/protocols/runs";
+import { freePort } from "./harness";
+
+interface Peer {
+  wallet: Wallet;
+  peers: Peers;
+  app: FastifyInstance;
+  me: Validator;
+}
+
+async function startPeers(n: number): Promise<{ list: Peer[]; validators: Validator[] }> {
+  const wallets = Array.from({ length: n }, () => Wallet.createRandom());
+  const ports = await Promise.all(wallets.map(() => freePort()));
+  const validators = sortValidators(
+    wallets.map((w, k) => ({
+      nodeAddress: w.address,
+      url: `http://127.0.0.1:${ports[k]}`,
+      commsKey: deriveCommsKeyPair(w.privateKey).publicKey,
+    })),
+  );
+  const list: Peer[] = [];
+  for (const [k, w] of wallets.entries()) {
+    const peers = new Peers(
+      { address: w.address, wallet: new Wallet(w.privateKey), comms: deriveCommsKeyPair(w.privateKey) },
+      () => validators,
+      { peerMs: 2000 },
+    );
+    const app = Fastify();
+    app.post(PEER_ROUTE, async (req, reply) => {
+      try {
+        return await peers.receive(req.body);
+      } catch (e) {
+        const err = e as NodeError;
+        return reply.code(err.status ?? 500).send(errorBody(err, "test"));
+      }
+    });
+    await app.listen({ host: "127.0.0.1", port: ports[k] });
+    list.push({
+      wallet: w as unknown as Wallet,
+      peers,
+      app,
+      me: validators.find((v) => v.nodeAddress === w.address)!,
+    });
+  }
+  return { list, validators };
+}
+
+async function post(url: string, body: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
+  const res = await fetch(url + PEER_ROUTE, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+}
+
+describe("peers (4 in-process peers over HTTP on 127.0.0.1)", function () {
+  this.timeout(120_000);
+  let net: Awaited<ReturnType<typeof startPeers>>;
+  before(async () => {
+    net = await startPeers(4);
+  });
+  after(async () => {
+    await Promise.all(net.list.map((p) => p.app.close()));
+  });
+
+  describe("messages", () => {
+    it("delivers a signed broadcast to every participant's mailbox, and a sealed secret only to its receiver", async () => {
+      const [a] = net.list;
+      await a.peers.broadcast(
+        net.validators,
+        { session: "s1", kind: "k", round: 1, payload: { hello: 1 } },
+        (v) => ({
+          for: v.index,
+        }),
+      );
+      for (const p of net.list) {
+        const got = await p.peers.mailbox.wait("s1", "k", 1, [a.me.index], 1000);
+        expect(got.get(a.me.index)?.payload).to.deep.equal({ hello: 1 });
+        expect(got.get(a.me.index)?.secret).to.deep.equal({ for: p.me.index });
+      }
+    });
+
+    it("closes a round after the timeout with the participants that answered", async () => {
+      const [a, b] = net.list;
+      await a.peers.send(b.me, { session: "s2", kind: "k", round: 1, payload: 1 });
+      const got = await b.peers.mailbox.wait(
+        "s2",
+        "k",
+        1,
+        net.validators.map((v) => v.index),
+        300,
+      );
+      expect([...got.keys()]).to.deep.equal([a.me.index]);
+    });
+
+    it("keeps the first message of a sender in a round and ignores a duplicate", async () => {
+      const [a, b] = net.list;
+      await a.peers.send(b.me, { session: "s3", kind: "k", round: 1, payload: "first" });
+      await a.peers.send(b.me, { session: "s3", kind: "k", round: 1, payload: "second" });
+      const got = await b.peers.mailbox.wait("s3", "k", 1, [a.me.index], 100);
+      expect(got.get(a.me.index)?.payload).to.equal("first");
+    });
+  });
+
+  describe("refusals", () => {
+    it("refuses an envelope addressed to another node (401 WrongReceiver)", async () => {
+      const [a, b, c] = net.list;
+      const e = a.peers.envelopeFor(c.me, { session: "x", kind: "k", round: 1, payload: 1 });
+      const r = await post(b.me.url, e);
+      expect(r.status).to.equal(401);
+      expect(r.json.details).to.include("reason: WrongReceiver");
+    });
+
+    it("refuses an envelope whose payload was changed after signing (401 BadEnvelopeSignature)", async () => {
+      const [a, b] = net.list;
+      const e = a.peers.envelopeFor(b.me, { session: "x", kind: "k", round: 1, payload: 1 });
+      const r = await post(b.me.url, { ...e, payload: 2 });
+      expect(r.status).to.equal(401);
+      expect(r.json.details).to.include("reason: BadEnvelopeSignature");
+    });
+
+    it("refuses an envelope signed by a key that is not a validator (401 NotAValidator)", async () => {
+      const [, b] = net.list;
+      const stranger = Wallet.createRandom();
+      const e = signEnvelope(
+        { from: stranger.address, to: b.me.nodeAddress, session: "x", kind: "k", round: 1, payload: 1 },
+        stranger as unknown as Wallet,
+      );
+      const r = await post(b.me.url, e);
+      expect(r.status).to.equal(401);
+      expect(r.json.details).to.include("reason: NotAValidator");
+    });
+
+    it("refuses a sealed payload that does not open (401 SealedPayloadRefused)", async () => {
+      const [a, b] = net.list;
+      const e = a.peers.envelopeFor(b.me, {
+        session: "x",
+        kind: "k",
+        round: 1,
+        payload: 1,
+        secret: { s: 1 },
+      });
+      const flipped = e.sealed!.slice(0, -2) + (e.sealed!.endsWith("00") ? "01" : "00");
+      const resigned = signEnvelope({ ...e, sealed: flipped }, new Wallet(a.wallet.privateKey));
+      const r = await post(b.me.url, resigned);
+      expect(r.status).to.equal(401);
+      expect(r.json.details).to.include("reason: SealedPayloadRefused");
+    });
+
+    it("refuses a malformed envelope (400 MalformedEnvelope)", async () => {
+      const [, b] = net.list;
+      const r = await post(b.me.url, { from: "nope" });
+      expect(r.status).to.equal(400);
+      expect(r.json.details).to.include("reason: MalformedEnvelope");
+    });
+  });
+
+  describe("protocol runs", () => {
+    it("runs a batch of two secp256k1 DKGs: every node gets the same public keys", async () => {
+      const results = await Promise.all(
+        net.list.map((p) =>
+          runDkgBatch(
+            { peers: p.peers, me: p.me, participants: net.validators, roundMs: 10_000 },
+            secp256k1Group,
+            1,
+            "dkg-test",
+            2,
+          ),
+        ),
+      );
+      for (const k of [0, 1]) {
+        const keys = results.map((r) => r[k].publicKey.toHex(true));
+        expect(new Set(keys).size).to.equal(1);
+        expect(results[0][k].qualified).to.deep.equal([1, 2, 3, 4]);
+      }
+      expect(results[0][0].publicKey.equals(results[0][1].publicKey)).to.equal(false);
+    });
+
+    it("runs a batch of presignatures: every node holds a part of the same ones, and all four hold them", async () => {
+      const results = await Promise.all(
+        net.list.map((p) =>
+          runPresignBatch(
+            { peers: p.peers, me: p.me, participants: net.validators, roundMs: 10_000 },
+            1,
+            "ps-test",
+            2,
+          ),
+        ),
+      );
+      for (const k of [0, 1]) expect(new Set(results.map((r) => r[k].presignature.id)).size).to.equal(1);
+      expect(results[0][0].holders).to.deep.equal([1, 2, 3, 4]);
+    });
+
+    it("finishes a DKG with a silent participant left out of QUAL (the round times out)", async () => {
+      const live = net.list.slice(0, 3);
+      const results = await Promise.all(
+        live.map((p) =>
+          runDkgBatch(
+            { peers: p.peers, me: p.me, participants: net.validators, roundMs: 500 },
+            secp256k1Group,
+            1,
+            "dkg-silent",
+            1,
+          ),
+        ),
+      );
+      const silent = net.list[3].me.index;
+      expect(results[0][0].qualified).to.not.include(silent);
+      expect(new Set(results.map((r) => r[0].publicKey.toHex(true))).size).to.equal(1);
+    });
+  });
+});
