@@ -57,7 +57,10 @@ export interface PkpInfo {
   readonly keyType: string;
   readonly pubkey: string;
   readonly ethAddress: string;
-  /** The owner's address, "burned" when the token was minted and burned, "unminted" when only routed. */
+  /**
+   * The owner's address, "burned" when the token was minted and burned, "unminted" when only routed
+   * ("burned or unminted" when the RPC refuses the log query that tells them apart).
+   */
   readonly owner: string;
   readonly permittedActions: readonly { cid: string; scopes: readonly string[] }[];
   readonly permittedAddresses: readonly { address: string; scopes: readonly string[] }[];
@@ -206,6 +209,11 @@ export async function mintWithPermissions(
 async function requireOwner(contracts: PKPContracts, tokenId: bigint): Promise<string> {
   const status = await tokenStatus(contracts, tokenId);
   if (status === "unminted") throw new ChainError(`PKP ${tokenId.toString()} is not minted yet`);
+  if (status === "burned or unminted") {
+    throw new ChainError(`PKP ${tokenId.toString()} has no owner`, {
+      details: "it is burned or not minted yet",
+    });
+  }
   if (status === "burned") {
     throw new ChainError(`PKP ${tokenId.toString()} is burned`, {
       details: "its permissions can never change",
@@ -224,8 +232,14 @@ async function requireOwner(contracts: PKPContracts, tokenId: bigint): Promise<s
 export async function tokenStatus(contracts: PKPContracts, tokenId: bigint): Promise<string> {
   if (await contracts.pkpNft.exists(tokenId)) return getAddress(await contracts.pkpNft.ownerOf(tokenId));
   if (!(await contracts.pubkeyRouter.isRouted(tokenId))) throw new UnknownTokenError(tokenId);
-  const mints = await contracts.pkpNft.queryFilter(contracts.pkpNft.filters.PKPMinted(tokenId));
-  return mints.length > 0 ? "burned" : "unminted";
+  // Routed and not owned: burned if it was ever minted. Public RPCs may refuse a log query over the
+  // whole chain; then say what is certain.
+  try {
+    const mints = await contracts.pkpNft.queryFilter(contracts.pkpNft.filters.PKPMinted(tokenId));
+    return mints.length > 0 ? "burned" : "unminted";
+  } catch {
+    return "burned or unminted";
+  }
 }
 
 export interface PermissionChange extends TxSummary {
