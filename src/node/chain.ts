@@ -11,6 +11,8 @@ import {
   ZeroAddress,
   getAddress,
   keccak256,
+  type JsonRpcPayload,
+  type JsonRpcResult,
   type TypedDataDomain,
 } from "ethers";
 import { commsKeyFromUint } from "./keys";
@@ -90,6 +92,27 @@ export function tokenIdOf(pubkey: Uint8Array | string): bigint {
   return BigInt(keccak256(pubkey));
 }
 
+/**
+ * A JSON-RPC provider that retries a request whose connection was closed under it (a keep-alive
+ * socket the chain closed): `socket hang up`, `ECONNRESET`.
+ */
+class RetryingProvider extends JsonRpcProvider {
+  override async _send(payload: JsonRpcPayload | JsonRpcPayload[]): Promise<JsonRpcResult[]> {
+    let last: unknown;
+    for (let attempt = 0; attempt < 4; attempt++) {
+      try {
+        return await super._send(payload);
+      } catch (e) {
+        last = e;
+        if (!/socket hang up|ECONNRESET|other side closed|EPIPE/i.test(String((e as Error)?.message ?? e)))
+          throw e;
+        await new Promise((r) => setTimeout(r, 50 * (attempt + 1)));
+      }
+    }
+    throw last;
+  }
+}
+
 export class Chain {
   readonly provider: JsonRpcProvider;
   readonly wallet: Wallet;
@@ -106,7 +129,7 @@ export class Chain {
     nodePrivateKey: string,
     readonly contracts: ChainContracts,
   ) {
-    this.provider = new JsonRpcProvider(rpcUrl, chainId, { staticNetwork: true, batchMaxCount: 1 });
+    this.provider = new RetryingProvider(rpcUrl, chainId, { staticNetwork: true, batchMaxCount: 1 });
     this.provider.pollingInterval = 500;
     this.wallet = new Wallet(nodePrivateKey, this.provider);
     this.signer = this.wallet;

@@ -89,6 +89,7 @@ export class PkpNode {
     this.leader = new LeaderBook(
       () => this.quorum,
       (join, set) => this.#decide(join, set),
+      (key) => this.store.getSecret(`decision/${key}`) as Decision | undefined,
     );
     this.peers.on("start", ({ envelope, from }) => this.#onStart(envelope.payload, from));
     this.peers.on("routing-sig", ({ envelope, from }) => {
@@ -326,8 +327,11 @@ export class PkpNode {
     return { accepted: true };
   }
 
+  #routingSubmitted = new Set<string>();
+
   async #onRoutingSig(payload: unknown, from: Validator): Promise<void> {
     const p = payload as { session: string; sigs: { pubkey: string; sig: RoutingSignature }[] };
+    const needed = await this.chain.consensusCount();
     let bySigner = this.#routingSigs.get(p.session);
     if (bySigner === undefined) {
       bySigner = new Map();
@@ -335,12 +339,13 @@ export class PkpNode {
     }
     if (bySigner.has(from.index)) return;
     bySigner.set(from.index, p.sigs);
-    const needed = await this.chain.consensusCount();
-    if (bySigner.size !== needed) return;
+    if (bySigner.size < needed || this.#routingSubmitted.has(p.session)) return;
+    this.#routingSubmitted.add(p.session);
     // Every signer must have signed the same keys (they ran the same DKGs).
     const pubkeys = [...bySigner.values()][0].map((s) => s.pubkey);
     const signatures = pubkeys.map((pk) =>
       [...bySigner!.values()]
+        .slice(0, needed)
         .map((list) => list.find((s) => s.pubkey === pk)?.sig)
         .filter((s) => s !== undefined),
     );
@@ -373,6 +378,7 @@ export class PkpNode {
     )) {
       if (this.store.assignPresignature(id, requestKey)) {
         const decision = { ...join, signingSet: set, presignatureId: id };
+        this.store.putSecret(`decision/${requestKey}`, decision);
         void this.peers.broadcast(
           this.validators.filter((v) => v.nodeAddress !== this.address),
           { session: `spent/${id}`, kind: "spent", round: 0, payload: { ids: [id], requestKey } },
@@ -482,7 +488,7 @@ export class PkpNode {
       });
     }
     throw new NotPermittedError(`${address} is neither the owner of the PKP nor a permitted address`, {
-      reason: "NotPermitted",
+      reason: "NotOwnerOrPermitted",
     });
   }
 

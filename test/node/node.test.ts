@@ -16,12 +16,7 @@ import {
   recoverAddress,
 } from "ethers";
 import { secp256k1 } from "@noble/curves/secp256k1";
-import {
-  LIT_ABILITY,
-  getSessionSigs,
-  pkpResource,
-  requestAbility,
-} from "../../src/sdk/session";
+import { LIT_ABILITY, getSessionSigs, pkpResource, requestAbility } from "../../src/sdk/session";
 import { startHarness, type Harness, type HarnessNode } from "./harness";
 
 const USER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // hardhat #1
@@ -201,7 +196,7 @@ describe("node processes (4 nodes, real chain)", function () {
       const refused = await signAll(sigs, pkp.pubkey, digest);
       for (const a of refused) {
         expect(a.status).to.equal(403);
-        expect(a.body.details).to.include("reason: NotPermitted");
+        expect(a.body.details).to.include("reason: NotOwnerOrPermitted");
         expect(a.body.signatureShare).to.equal(undefined);
       }
     });
@@ -213,7 +208,7 @@ describe("node processes (4 nodes, real chain)", function () {
         const [a] = await signAll(await sessionFor(other, pkp.tokenId), pkp.pubkey, digest, [h.nodes[0]]);
         expect(a.status).to.equal(403);
         expect(a.body.errorCode).to.equal("NotPermitted");
-        expect(a.body.details).to.include("reason: NotPermitted");
+        expect(a.body.details).to.include("reason: NotOwnerOrPermitted");
       });
 
       it("refuses an expired session (401)", async () => {

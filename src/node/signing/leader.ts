@@ -71,6 +71,8 @@ export class LeaderBook {
   constructor(
     private readonly quorum: () => number,
     private readonly decide: (join: JoinRequest, signingSet: number[]) => Decision,
+    /** A decision made before (durable: a restarted leader repeats it). */
+    private readonly recall: (key: string) => Decision | undefined = () => undefined,
     private readonly ttlMs = 5 * 60_000,
   ) {}
 
@@ -79,7 +81,7 @@ export class LeaderBook {
     const key = `${join.requestId}\0${join.sigName}`;
     let p = this.#pending.get(key);
     if (p === undefined) {
-      p = { groups: new Map(), waiters: [], created: Date.now() };
+      p = { groups: new Map(), waiters: [], created: Date.now(), decision: this.recall(key) };
       this.#pending.set(key, p);
     }
     if (p.decision === undefined && p.failure === undefined) {
