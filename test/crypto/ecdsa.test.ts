@@ -274,12 +274,16 @@ describe("threshold ECDSA", () => {
       expect(run.faults.get(1)!.get(4)).to.equal("unanswered-complaint");
     });
 
-    it("disqualifies a dealer with more than t complaints", () => {
+    it("disqualifies a dealer with more than t complaints, even if it answers them", () => {
+      // Dealer 1 cheats t+1 = 2 receivers; answering would reveal t+1 points of its polynomials.
       const run = runPresignLocally(4, {
-        tamper: { complaint: (c) => (c.accuser === 2 || c.accuser === 3 ? { ...c, dealers: [1] } : c) },
+        tamper: {
+          share: (s) =>
+            s.dealer === 1 && s.recipient !== 1 && s.recipient !== 4 ? { ...s, z: s.z + 1n } : s,
+        },
       });
       expect(run.qualified).to.deep.equal([2, 3, 4]);
-      expect(run.faults.get(4)!.get(1)).to.equal("too-many-complaints");
+      for (const i of [2, 3, 4]) expect(run.faults.get(i)!.get(1)).to.equal("too-many-complaints");
     });
 
     it("a malformed dealing is left out", () => {

@@ -33,6 +33,8 @@ export interface LocalPresignOptions {
   readonly rng?: Rng;
   /** Participants that take part (default 1..n); the others send nothing and get nothing. */
   readonly participants?: readonly number[];
+  /** Participants played as faulty by `tamper`: their own outputs are not required to agree with the rest. */
+  readonly faulty?: readonly number[];
   readonly tamper?: {
     readonly dealing?: (b: DealingBroadcast) => DealingBroadcast;
     readonly share?: (s: DealingShare) => DealingShare | undefined;
@@ -95,6 +97,7 @@ export function runPresignLocally(n: number, options: LocalPresignOptions = {}):
     const p = tp.product ? tp.product(out.broadcast) : out.broadcast;
     if (p) products.push(p);
   }
+  const faulty = new Set(options.faulty ?? []);
   const presignatures = new Map<number, Presignature>();
   const faults = new Map<number, ReadonlyMap<number, PresignFault>>();
   let qualified: readonly number[] = [];
@@ -102,9 +105,9 @@ export function runPresignLocally(n: number, options: LocalPresignOptions = {}):
     const out = presignRound5(s4.get(i)!, products);
     presignatures.set(i, out.presignature);
     faults.set(i, out.faults);
-    qualified = out.qualified;
+    if (!faulty.has(i)) qualified = out.qualified;
   }
-  const ids = new Set([...presignatures.values()].map((p) => p.id));
+  const ids = new Set([...presignatures].filter(([i]) => !faulty.has(i)).map(([, p]) => p.id));
   if (ids.size !== 1) throw new CryptoError("participants disagree on the presignature");
   return { presignatures, qualified, faults };
 }

@@ -329,6 +329,8 @@ export function presignRound3(
     for (const d of c.dealers) if (dealings.has(d) && d !== c.accuser) against.add(d);
     complaints.set(c.accuser, against);
   }
+  // My own complaints are what I know them to be, whether or not my broadcast came back to me.
+  complaints.set(index, new Set(data.myComplaints));
   const revealed: DealingShare[] = [];
   for (const [accuser, against] of complaints) {
     if (!against.has(index)) continue;
