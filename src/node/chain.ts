@@ -129,7 +129,11 @@ export class Chain {
     nodePrivateKey: string,
     readonly contracts: ChainContracts,
   ) {
-    this.provider = new RetryingProvider(rpcUrl, chainId, { staticNetwork: true, batchMaxCount: 1 });
+    this.provider = new RetryingProvider(rpcUrl, chainId, {
+      staticNetwork: true,
+      batchMaxCount: 1,
+      cacheTimeout: -1,
+    });
     this.provider.pollingInterval = 500;
     this.wallet = new Wallet(nodePrivateKey, this.provider);
     this.signer = this.wallet;

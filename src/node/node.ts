@@ -72,6 +72,7 @@ export class PkpNode {
   #routingSigs = new Map<string, Map<number, { pubkey: string; sig: RoutingSignature }[]>>();
   #voted = false;
   #rootKeyOnChain = false;
+  #lastLevels = "";
 
   constructor(
     readonly config: NodeConfig,
@@ -212,7 +213,20 @@ export class PkpNode {
     const share = this.networkKeyShare();
     if (share !== undefined && !this.#rootKeyOnChain && !this.#voted) await this.#vote();
     const presigs = this.store.countPresignatures();
-    this.log.debug({ pkpKeysRouted: this.#routedCount, presignatures: presigs.free }, "pools");
+    const levels = `${this.#routedCount}/${presigs.free}/${presigs.used}`;
+    if (levels !== this.#lastLevels) {
+      this.#lastLevels = levels;
+      this.log.info(
+        {
+          pkpKeysRouted: this.#routedCount,
+          pkpKeysTarget: this.config.pools.pkpKeys,
+          presignatures: presigs.free,
+          presignaturesUsed: presigs.used,
+          presignaturesTarget: this.config.pools.presignatures,
+        },
+        "pool levels",
+      );
+    }
     if (!this.#isCoordinator() || this.#busy) return;
     const everyoneUp = this.#live.size === this.validators.length;
     if (!everyoneUp || this.validators.length < 4) return;

@@ -102,7 +102,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   );
   const rpcUrl = `http://127.0.0.1:${chainPort}`;
   await waitRpc(rpcUrl, 60_000);
-  const provider = new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true });
+  const provider = new JsonRpcProvider(rpcUrl, 31337, { staticNetwork: true, cacheTimeout: -1 });
   provider.pollingInterval = 100;
   const deployer = new NonceManager(new Wallet(DEPLOYER_KEY, provider));
 
