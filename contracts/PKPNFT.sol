@@ -266,7 +266,8 @@ contract PKPNFT is IPKPNFT, ERC721, ERC721Burnable, Ownable {
         uint256 supply = _supply;
         if (keyType != LibPKP.KEY_TYPE_ECDSA || supply == _total) revert PKPNFTNoUnmintedTokens(keyType);
         tokenId = _tokenAt[supply];
-        pubkey = _router.getPubkey(tokenId);
+        (bytes32 x, bytes32 y) = _router.getPubkeyCoordinates(tokenId);
+        pubkey = abi.encodePacked(bytes1(0x04), x, y);
     }
 
     function _setMintCost(uint256 newMintCost) private {

@@ -12,8 +12,10 @@ import {LibPKP} from "./libraries/LibPKP.sol";
 /// @notice Who may use a PKP (see IPKPPermissions). It has no privileged caller: every change is made by the
 /// token's current owner, as PKPNFT reports it (PKPNFT and PKPHelper act as owners of the tokens they hold).
 /// @dev Storage is laid out for gas:
-/// - one slot per (token, auth method): scopes (bits 0-127), 1-based index in the token's list (128-191) and
-///   1-based index in the auth method's list of tokens (192-255); zero means "not permitted";
+/// - one slot per (token, auth method): scopes (bits 0-63), the length of the token's list (64-127, kept only
+///   in the slot of the list's first entry, so a token's first permission costs no separate length slot),
+///   1-based index in the token's list (128-191) and 1-based index in the auth method's list of tokens
+///   (192-255); zero means "not permitted";
 /// - one header slot per auth method, written once: flags, id length, type (when < 2^32), the number of tokens
 ///   that permit it, and the first 20 id bytes (a whole address); a second slot holds id bytes 20-51 (a whole
 ///   CIDv0 or 32-byte hash). Longer ids, larger types and user public keys go to their own mappings.
@@ -28,8 +30,8 @@ contract PKPPermissions is IPKPPermissions {
     uint256 private constant TOKEN_COUNT_MASK = type(uint48).max;
     uint256 private constant ID_HEAD_SHIFT = 96;
     uint256 private constant SHORT_ID_MAX = 52;
-    uint256 private constant SCOPE_COUNT = 128;
-    uint256 private constant SCOPES_MASK = type(uint128).max;
+    uint256 private constant SCOPE_COUNT = 64;
+    uint256 private constant LIST_LENGTH_SHIFT = 64;
     uint256 private constant TOKEN_INDEX_SHIFT = 128;
     uint256 private constant AUTH_INDEX_SHIFT = 192;
     uint256 private constant INDEX_MASK = type(uint64).max;
@@ -43,7 +45,7 @@ contract PKPPermissions is IPKPPermissions {
     IPubkeyRouter private immutable _router;
 
     mapping(uint256 tokenId => mapping(uint256 authMethodId => uint256)) private _permissions;
-    mapping(uint256 tokenId => uint256[] authMethodIds) private _tokenAuthMethods;
+    mapping(uint256 tokenId => mapping(uint256 index => uint256 authMethodId)) private _tokenAuthMethods;
     mapping(uint256 authMethodId => mapping(uint256 index => uint256 tokenId)) private _authMethodTokens;
     mapping(uint256 authMethodId => Record) private _records;
     mapping(uint256 authMethodId => uint256) private _bigTypes;
@@ -263,8 +265,8 @@ contract PKPPermissions is IPKPPermissions {
 
     /// @inheritdoc IPKPPermissions
     function getPermittedActions(uint256 tokenId) external view returns (bytes[] memory actions) {
-        uint256[] storage list = _tokenAuthMethods[tokenId];
-        uint256 count = list.length;
+        mapping(uint256 => uint256) storage list = _tokenAuthMethods[tokenId];
+        uint256 count = _listLength(tokenId);
         actions = new bytes[](count);
         uint256 found = 0;
         for (uint256 i = 0; i < count; ++i) {
@@ -281,8 +283,8 @@ contract PKPPermissions is IPKPPermissions {
 
     /// @inheritdoc IPKPPermissions
     function getPermittedAddresses(uint256 tokenId) external view returns (address[] memory addresses) {
-        uint256[] storage list = _tokenAuthMethods[tokenId];
-        uint256 count = list.length;
+        mapping(uint256 => uint256) storage list = _tokenAuthMethods[tokenId];
+        uint256 count = _listLength(tokenId);
         addresses = new address[](count + 1);
         address owner = _ownerOrZero(tokenId);
         uint256 found = 0;
@@ -304,8 +306,8 @@ contract PKPPermissions is IPKPPermissions {
     function getPermittedAuthMethods(
         uint256 tokenId
     ) external view returns (AuthMethod[] memory authMethods) {
-        uint256[] storage list = _tokenAuthMethods[tokenId];
-        uint256 count = list.length;
+        mapping(uint256 => uint256) storage list = _tokenAuthMethods[tokenId];
+        uint256 count = _listLength(tokenId);
         authMethods = new AuthMethod[](count);
         for (uint256 i = 0; i < count; ++i) {
             uint256 authMethodId = list[i];
@@ -393,6 +395,13 @@ contract PKPPermissions is IPKPPermissions {
         if (_ownerOrZero(tokenId) != msg.sender) revert PKPPermissionsNotOwner(msg.sender, tokenId);
     }
 
+    /// @dev The length of a token's list, kept in the permission slot of its first entry.
+    function _listLength(uint256 tokenId) private view returns (uint256) {
+        uint256 first = _tokenAuthMethods[tokenId][0];
+        if (first == 0) return 0;
+        return (_permissions[tokenId][first] >> LIST_LENGTH_SHIFT) & INDEX_MASK;
+    }
+
     function _checkScope(uint256 scopeId) private pure {
         if (scopeId >= SCOPE_COUNT) revert PKPPermissionsInvalidScopeId(scopeId);
     }
@@ -426,14 +435,7 @@ contract PKPPermissions is IPKPPermissions {
         }
 
         uint256 permission = _permissions[tokenId][authMethodId];
-        if (permission == 0) {
-            uint256[] storage list = _tokenAuthMethods[tokenId];
-            list.push(authMethodId);
-            uint256 tokenCount = (newHeader >> TOKEN_COUNT_SHIFT) & TOKEN_COUNT_MASK;
-            _authMethodTokens[authMethodId][tokenCount] = tokenId;
-            newHeader += 1 << TOKEN_COUNT_SHIFT;
-            permission = (list.length << TOKEN_INDEX_SHIFT) | ((tokenCount + 1) << AUTH_INDEX_SHIFT);
-        }
+        if (permission == 0) (permission, newHeader) = _insert(tokenId, authMethodId, newHeader);
         uint256 scopeCount = scopes.length;
         for (uint256 i = 0; i < scopeCount; ++i) {
             uint256 scopeId = scopes[i];
@@ -449,23 +451,54 @@ contract PKPPermissions is IPKPPermissions {
         }
     }
 
+    /// @dev Appends an auth method to a token's list and the token to the auth method's list; returns the new
+    /// permission word (without scopes) and the auth method's new header.
+    function _insert(
+        uint256 tokenId,
+        uint256 authMethodId,
+        uint256 header
+    ) private returns (uint256 permission, uint256 newHeader) {
+        mapping(uint256 => uint256) storage list = _tokenAuthMethods[tokenId];
+        uint256 first = list[0];
+        uint256 length = 0;
+        if (first == 0) {
+            // The token's first entry keeps the list length in its own slot.
+            permission = 1 << LIST_LENGTH_SHIFT;
+        } else {
+            uint256 firstPermission = _permissions[tokenId][first];
+            length = (firstPermission >> LIST_LENGTH_SHIFT) & INDEX_MASK;
+            _permissions[tokenId][first] = firstPermission + (1 << LIST_LENGTH_SHIFT);
+        }
+        list[length] = authMethodId;
+        uint256 tokenCount = (header >> TOKEN_COUNT_SHIFT) & TOKEN_COUNT_MASK;
+        _authMethodTokens[authMethodId][tokenCount] = tokenId;
+        newHeader = header + (1 << TOKEN_COUNT_SHIFT);
+        permission |= ((length + 1) << TOKEN_INDEX_SHIFT) | ((tokenCount + 1) << AUTH_INDEX_SHIFT);
+    }
+
     function _remove(uint256 tokenId, uint256 authMethodType, bytes memory id) private {
         uint256 authMethodId = LibPKP.authMethodId(authMethodType, id);
         uint256 permission = _permissions[tokenId][authMethodId];
         if (permission == 0) revert PKPPermissionsAuthMethodNotPermitted(tokenId, authMethodType, id);
 
-        // Out of the token's list: the last entry fills the gap.
-        uint256[] storage list = _tokenAuthMethods[tokenId];
+        // Out of the token's list: the last entry fills the gap; the list length lives with entry 0.
+        mapping(uint256 => uint256) storage list = _tokenAuthMethods[tokenId];
         uint256 index = ((permission >> TOKEN_INDEX_SHIFT) & INDEX_MASK) - 1;
-        uint256 last = list.length - 1;
+        uint256 length = index == 0
+            ? (permission >> LIST_LENGTH_SHIFT) & INDEX_MASK
+            : (_permissions[tokenId][list[0]] >> LIST_LENGTH_SHIFT) & INDEX_MASK;
+        uint256 last = length - 1;
         if (index != last) {
             uint256 moved = list[last];
             list[index] = moved;
-            uint256 movedPermission = _permissions[tokenId][moved];
-            _permissions[tokenId][moved] =
-                (movedPermission & ~(INDEX_MASK << TOKEN_INDEX_SHIFT)) | ((index + 1) << TOKEN_INDEX_SHIFT);
+            uint256 movedPermission = (_permissions[tokenId][moved] & ~(INDEX_MASK << TOKEN_INDEX_SHIFT)) |
+                ((index + 1) << TOKEN_INDEX_SHIFT);
+            // Into slot 0, the moved entry takes over the (shorter) list length.
+            if (index == 0) movedPermission |= last << LIST_LENGTH_SHIFT;
+            _permissions[tokenId][moved] = movedPermission;
         }
-        list.pop();
+        delete list[last];
+        if (index != 0) _permissions[tokenId][list[0]] -= 1 << LIST_LENGTH_SHIFT;
 
         // Out of the auth method's list of tokens: the last entry fills the gap.
         Record storage record = _records[authMethodId];

@@ -141,6 +141,12 @@ contract PubkeyRouter is IPubkeyRouter, Ownable, EIP712 {
     }
 
     /// @inheritdoc IPubkeyRouter
+    function getPubkeyCoordinates(uint256 tokenId) external view returns (bytes32 x, bytes32 y) {
+        StoredKey storage key = _keys[tokenId];
+        return (key.x, key.y);
+    }
+
+    /// @inheritdoc IPubkeyRouter
     function getEthAddress(uint256 tokenId) external view returns (address) {
         StoredKey storage key = _keys[tokenId];
         bytes32 y = key.y;

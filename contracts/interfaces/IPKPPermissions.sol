@@ -32,7 +32,7 @@ interface IPKPPermissions {
     /// @param authMethodType The auth method type.
     /// @param id The id.
     error PKPPermissionsInvalidAuthMethodId(uint256 authMethodType, bytes id);
-    /// @notice Scope ids are 0 … 127.
+    /// @notice Scope ids are 0 … 63.
     /// @param scopeId The scope id given.
     error PKPPermissionsInvalidScopeId(uint256 scopeId);
     /// @notice A WebAuthn auth method's public key can never be replaced by a different one.

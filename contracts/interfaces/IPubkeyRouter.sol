@@ -177,6 +177,13 @@ interface IPubkeyRouter {
     /// @return The 65-byte public key, or empty bytes when not routed.
     function getPubkey(uint256 tokenId) external view returns (bytes memory);
 
+    /// @notice The coordinates of a token id's key (what `getPubkey` encodes as 0x04 ‖ x ‖ y); a cheaper read
+    /// for contracts.
+    /// @param tokenId The token id.
+    /// @return x The x coordinate (zero when not routed).
+    /// @return y The y coordinate (zero when not routed).
+    function getPubkeyCoordinates(uint256 tokenId) external view returns (bytes32 x, bytes32 y);
+
     /// @notice The Ethereum address of a token id's key.
     /// @param tokenId The token id.
     /// @return The address, or the zero address when not routed.

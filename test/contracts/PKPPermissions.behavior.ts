@@ -81,12 +81,12 @@ export function shouldBehaveLikePKPPermissions(fixture: () => Promise<Permission
       }
     });
 
-    describe("when a scope id is 128 or more", () => {
+    describe("when a scope id is 64 or more", () => {
       it("reverts with PKPPermissionsInvalidScopeId", async () => {
         const { system, tokenId, owner } = await loadFixture(fixture);
-        await expect(system.pkpPermissions.connect(owner).addPermittedAction(tokenId, cid, [1n, 128n]))
+        await expect(system.pkpPermissions.connect(owner).addPermittedAction(tokenId, cid, [1n, 64n]))
           .to.be.revertedWithCustomError(system.pkpPermissions, "PKPPermissionsInvalidScopeId")
-          .withArgs(128n);
+          .withArgs(64n);
       });
     });
 
@@ -208,6 +208,46 @@ export function shouldBehaveLikePKPPermissions(fixture: () => Promise<Permission
           await p.isPermittedAuthMethodScopePresent(tokenId, AUTH_METHOD_ACTION, cid2, SCOPE_SIGN_ANYTHING),
         ).to.equal(true);
       });
+    });
+  });
+
+  describe("list bookkeeping", () => {
+    it("keeps every list exact through additions and removals at every position", async () => {
+      const { system, tokenId, owner } = await loadFixture(fixture);
+      const p = system.pkpPermissions.connect(owner);
+      const cids = ["a", "b", "c", "d", "e"].map((label) => fakeCid(`bookkeeping ${label}`));
+      const expected: string[] = [];
+      const add = async (c: string) => {
+        await p.addPermittedAction(tokenId, c, [SCOPE_SIGN_ANYTHING]);
+        expected.push(c);
+      };
+      const remove = async (c: string) => {
+        await p.removePermittedAction(tokenId, c);
+        const index = expected.indexOf(c);
+        const last = expected.pop() as string;
+        if (index < expected.length) expected[index] = last;
+      };
+      for (const c of cids) await add(c);
+      await remove(cids[2]); // middle
+      expect(await p.getPermittedActions(tokenId)).to.deep.equal(expected);
+      await remove(expected[expected.length - 1]); // last
+      expect(await p.getPermittedActions(tokenId)).to.deep.equal(expected);
+      await remove(expected[0]); // first: the moved entry takes over the length
+      expect(await p.getPermittedActions(tokenId)).to.deep.equal(expected);
+      await add(cids[2]);
+      expect(await p.getPermittedActions(tokenId)).to.deep.equal(expected);
+      while (expected.length > 0) {
+        await remove(expected[0]);
+        expect(await p.getPermittedActions(tokenId)).to.deep.equal(expected);
+        for (const c of expected) {
+          expect(
+            await p.isPermittedAuthMethodScopePresent(tokenId, AUTH_METHOD_ACTION, c, SCOPE_SIGN_ANYTHING),
+          ).to.equal(true);
+        }
+      }
+      expect(await p.getPermittedAuthMethods(tokenId)).to.deep.equal([]);
+      await add(cids[4]);
+      expect(await p.getPermittedActions(tokenId)).to.deep.equal([cids[4]]);
     });
   });
 
@@ -528,7 +568,7 @@ export function shouldBehaveLikePKPPermissions(fixture: () => Promise<Permission
       });
     });
 
-    describe("when the scope id is 128 or more", () => {
+    describe("when the scope id is 64 or more", () => {
       it("reverts with PKPPermissionsInvalidScopeId", async () => {
         const { system, tokenId, owner } = await loadFixture(fixture);
         await system.pkpPermissions.connect(owner).addPermittedAction(tokenId, cid, []);
@@ -547,15 +587,15 @@ export function shouldBehaveLikePKPPermissions(fixture: () => Promise<Permission
         const { system, tokenId, owner } = await loadFixture(fixture);
         const p = system.pkpPermissions.connect(owner);
         await p.addPermittedAction(tokenId, cid, []);
-        await expect(p.addPermittedAuthMethodScope(tokenId, AUTH_METHOD_ACTION, cid, 127n))
+        await expect(p.addPermittedAuthMethodScope(tokenId, AUTH_METHOD_ACTION, cid, 63n))
           .to.emit(p, "PermittedAuthMethodScopeAdded")
-          .withArgs(tokenId, AUTH_METHOD_ACTION, cid, 127n);
-        expect(await p.isPermittedAuthMethodScopePresent(tokenId, AUTH_METHOD_ACTION, cid, 127n)).to.equal(
+          .withArgs(tokenId, AUTH_METHOD_ACTION, cid, 63n);
+        expect(await p.isPermittedAuthMethodScopePresent(tokenId, AUTH_METHOD_ACTION, cid, 63n)).to.equal(
           true,
         );
         const scopes = await p.getPermittedAuthMethodScopes(tokenId, AUTH_METHOD_ACTION, cid, 200);
         expect(scopes.length).to.equal(200);
-        expect(scopes.map((s, i) => (s ? i : -1)).filter((i) => i >= 0)).to.deep.equal([127]);
+        expect(scopes.map((s, i) => (s ? i : -1)).filter((i) => i >= 0)).to.deep.equal([63]);
         expect(await p.isPermittedAuthMethodScopePresent(tokenId, AUTH_METHOD_ACTION, cid, 300n)).to.equal(
           false,
         );
@@ -590,17 +630,17 @@ export function shouldBehaveLikePKPPermissions(fixture: () => Promise<Permission
       });
     });
 
-    describe("when the scope id is 128 or more", () => {
+    describe("when the scope id is 64 or more", () => {
       it("reverts with PKPPermissionsInvalidScopeId", async () => {
         const { system, tokenId, owner } = await loadFixture(fixture);
         await system.pkpPermissions.connect(owner).addPermittedAction(tokenId, cid, []);
         await expect(
           system.pkpPermissions
             .connect(owner)
-            .removePermittedAuthMethodScope(tokenId, AUTH_METHOD_ACTION, cid, 128n),
+            .removePermittedAuthMethodScope(tokenId, AUTH_METHOD_ACTION, cid, 64n),
         )
           .to.be.revertedWithCustomError(system.pkpPermissions, "PKPPermissionsInvalidScopeId")
-          .withArgs(128n);
+          .withArgs(64n);
       });
     });
 

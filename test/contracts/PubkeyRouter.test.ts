@@ -136,6 +136,10 @@ describe("PubkeyRouter", () => {
         expect(await pubkeyRouter.getPubkey(key.tokenId)).to.equal(key.pubkey);
         expect(await pubkeyRouter.getEthAddress(key.tokenId)).to.equal(key.ethAddress);
         expect(await pubkeyRouter.ethAddressToPkpId(key.ethAddress)).to.equal(key.tokenId);
+        expect(await pubkeyRouter.getPubkeyCoordinates(key.tokenId)).to.deep.equal([
+          ethers.dataSlice(key.pubkey, 1, 33),
+          ethers.dataSlice(key.pubkey, 33, 65),
+        ]);
         const data = await pubkeyRouter.getRoutingData(key.tokenId);
         expect([data.pubkey, data.keyType, data.derivedKeyId]).to.deep.equal([
           key.pubkey,
@@ -685,6 +689,10 @@ describe("PubkeyRouter", () => {
         expect(await pubkeyRouter.getEthAddress(42n)).to.equal(ethers.ZeroAddress);
         expect(await pubkeyRouter.isRouted(42n)).to.equal(false);
         expect(await pubkeyRouter.ethAddressToPkpId(ethers.ZeroAddress)).to.equal(0n);
+        expect(await pubkeyRouter.getPubkeyCoordinates(42n)).to.deep.equal([
+          ethers.ZeroHash,
+          ethers.ZeroHash,
+        ]);
       });
     });
 
