@@ -1,12 +1,14 @@
 /**
  * Offline presignature generation among n participants with honest majority (at most t faulty,
  * n ≥ 3t+1 for the network's t): the protocol of Damgård, Jakobsen, Nielsen, Pagter and Østergaard,
- * "Fast threshold ECDSA with honest majority" (SCN 2020, the presignature phase of their Fig. 4:
- * random sharings [k], [a] of degree t, zero sharings of degree 2t, open w = a·k + 0, R = k·G,
- * [k⁻¹] = w⁻¹·[a]), made robust and attributable as in Gennaro-Jarecki-Krawczyk-Rabin (GJKR'96
- * "Robust threshold DSS signatures"; complaints and the qualified set from GJKR'99 "Secure distributed
- * key generation", Fig. 2 step 1): every sharing is Feldman-committed so a bad share names its
- * dealer, and every w_i carries a Chaum-Pedersen proof so a bad product names its sender.
+ * "Fast threshold ECDSA with honest majority" (SCN 2020; its presigning phase: random sharings [k],
+ * [a] of degree t, zero sharings of degree 2t, open w = a·k + 0, R = k·G, [k⁻¹] = w⁻¹·[a]), made
+ * robust and attributable as in Gennaro-Jarecki-Krawczyk-Rabin (GJKR'96 "Robust threshold DSS
+ * signatures"; complaints, answers and the qualified set as in step 1 of the DKG of GJKR'99 "Secure
+ * distributed key generation for discrete-log based cryptosystems"): every sharing is
+ * Feldman-committed so a bad share names its dealer, and every w_i carries a Chaum-Pedersen proof so
+ * a bad product names its sender. The step descriptions below are paraphrases of the papers, not
+ * verbatim quotations.
  *
  * Rounds (each a pure function; a state is consumed once):
  *   1. presignRound1: deal k_i, a_i (degree t), z_i, z'_i (degree 2t, constant 0); broadcast commitments.
@@ -113,7 +115,7 @@ function isScalar(v: unknown): v is bigint {
   return typeof v === "bigint" && v >= 0n && v < ORDER;
 }
 
-/** Round 1 (DJNPØ Fig. 4, presignature step 1; GJKR'99 Fig. 2 step 1(a)): deal and commit. */
+/** Round 1 (DJNPØ presigning, first step; GJKR'99 DKG step 1(a)): deal and commit. */
 export function presignRound1(params: PresignParams): {
   secret: PresignRound1Secret;
   broadcast: DealingBroadcast;
@@ -235,8 +237,8 @@ function sumMatches(
 }
 
 /**
- * Round 2 (GJKR'99 Fig. 2 step 1(b)-(c): "each player verifies the shares it received ... if the
- * check fails for an index i, P_j broadcasts a complaint against P_i"). All shares are first checked
+ * Round 2 (GJKR'99 DKG step 1(c), paraphrased: each party verifies the shares it received against
+ * the dealers' commitments and broadcasts a complaint against every dealer whose check fails). All shares are first checked
  * together against the summed commitments; only if that fails is each dealer checked alone.
  */
 export function presignRound2(
@@ -310,8 +312,8 @@ export function presignRound2(
 }
 
 /**
- * Round 3 (GJKR'99 Fig. 2 step 1(d): "each player P_i who, as a dealer, received a complaint from
- * player P_j broadcasts the values ... that satisfy Eq. (4)"): reveal the accusers' shares.
+ * Round 3 (GJKR'99 DKG step 1(d), paraphrased: a dealer that received a complaint from P_j broadcasts
+ * the share of P_j that satisfies the verification equation): reveal the accusers' shares.
  */
 export function presignRound3(
   secret: PresignRound2Secret,
@@ -364,9 +366,9 @@ function productChallenge(transcript: Uint8Array, sender: number, w: bigint, T1:
 }
 
 /**
- * Round 4. First QUAL (GJKR'99 Fig. 2 step 1(e): "each player marks as disqualified any player that
- * either received more than t complaints in Step 1c, or answered to a complaint in Step 1d with
- * values that falsify Eq. (4)"). Then (DJNPØ Fig. 4: each party computes its share of a·k + 0 and
+ * Round 4. First QUAL (GJKR'99 DKG step 1(e), paraphrased: a dealer is disqualified if it received
+ * more than t complaints, or answered a complaint with values that fail the verification equation).
+ * Then (DJNPØ presigning: each party computes its share of a·k + 0 and
  * it is opened) w_i = a_i·k_i + z_i, with a Chaum-Pedersen proof that log_G(A_i) = log_{K_i}(w_i·G − Z_i).
  */
 export function presignRound4(
@@ -541,7 +543,7 @@ function onOnePolynomial(points: ReadonlyMap<number, bigint>, degree: number): b
 }
 
 /**
- * Round 5 (DJNPØ Fig. 4: open w = a·k; R = k·G; [k⁻¹] = w⁻¹·[a]). Optimistic: if at least 3t+1 w_j
+ * Round 5 (DJNPØ presigning: open w = a·k; R = k·G; [k⁻¹] = w⁻¹·[a]). Optimistic: if at least 3t+1 w_j
  * arrived and they all lie on one polynomial of degree 2t, that polynomial is the honest one (at
  * least 2t+1 of the points are honest) and no proof needs checking — Reed-Solomon error detection.
  * Otherwise the proofs are checked (batched, then one by one) and wrong senders are named.

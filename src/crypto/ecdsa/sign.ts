@@ -5,7 +5,7 @@
  * Participant i holds k⁻¹_i (degree t), z'_i (degree 2t, sharing 0) and its key share x_i (degree t).
  * Its share is s_i = k'⁻¹_i·(m + r·x_i) + z'_i: the product k⁻¹_i·x_i has degree 2t and is hidden by
  * the degree-2t z', so any 2t+1 shares interpolate to s = k'⁻¹·(m + r·x) and fewer reveal nothing
- * (DJNPØ 2020 Fig. 4, signing: each party computes and opens [k⁻¹]·(m + r·[x]) + [0]).
+ * (DJNPØ 2020, signing: each party computes and opens [k⁻¹]·(m + r·[x]) + [0]).
  * A presignature is not bound to a key: the same pool serves every PKP.
  *
  * Each share comes with P_i = k⁻¹_i·x_i·G and a Chaum-Pedersen proof that log_G(Kinv_i) = log_{X_i}(P_i),
