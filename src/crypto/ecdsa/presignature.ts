@@ -35,9 +35,9 @@ export interface PresignaturePublic {
    * Feldman commitments of the joint a-polynomial (C_0..C_t). The commitment of participant j's
    * k⁻¹ share is Kinv_j = μ⁻¹·A_j with A_j = Σ_m j^m·C_m; kept in this factored form so that
    * building a presignature costs no full-width scalar multiplication per participant.
-   * Note: with μ public, these make k⁻¹·G = μ⁻¹·C_0 public next to R = k·G (and after re-randomisation
-   * k'⁻¹·G = δ⁻¹·μ⁻¹·C_0). The per-share commitments that attributable signing needs imply it; GJKR'96
-   * publishes only one of the two, so this leakage profile is a deliberate trade-off to review.
+   * Note: with μ public, these make k⁻¹·G = μ⁻¹·C_0 public next to R = k·G (after re-randomisation
+   * k'⁻¹·G = δ⁻¹·μ⁻¹·C_0). The per-share commitments that attributable signing needs imply it. Whether
+   * this extra public value matters for ECDSA's security has not been analysed here: review it.
    */
   readonly aCommitments: readonly Point[];
   /** Commitments C_1..C_2t of the joint z' zero sharing (C_0 is the identity): Z'_j = Σ_m j^m·C_m. */
