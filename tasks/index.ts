@@ -9,3 +9,5 @@ import "./pkp-permissions";
 import "./pkp-info";
 import "./demo";
 import "./network";
+import "./pkp-sign";
+import "./pkp-send";

@@ -20,6 +20,12 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
   .addOptionalParam("dataDir", "Directory for configs, node data, logs and network.json", ".data/network")
   .addOptionalParam("basePort", "First node port (default: free ports)", undefined, types.int)
   .addOptionalParam("rpcUrl", "Use this chain (first account unlocked) instead of starting one")
+  .addOptionalParam(
+    "chainPort",
+    "Port of the embedded chain (8545 lets --network localhost tasks use it)",
+    undefined,
+    types.int,
+  )
   .addOptionalParam("pkpKeys", "Routed PKP keys to keep in the pool", undefined, types.int)
   .addOptionalParam("presignatures", "Presignatures to keep in the pool", undefined, types.int)
   .addFlag("json", "Print network.json as one JSON document once ready")
@@ -31,6 +37,7 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
         dataDir: string;
         basePort?: number;
         rpcUrl?: string;
+        chainPort?: number;
         pkpKeys?: number;
         presignatures?: number;
         json: boolean;
@@ -46,6 +53,7 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
           dataDir: args.dataDir,
           basePort: args.basePort,
           chain: args.rpcUrl ?? "embedded",
+          chainPort: args.chainPort,
           pools: {
             ...(args.pkpKeys === undefined ? {} : { pkpKeys: args.pkpKeys }),
             ...(args.presignatures === undefined ? {} : { presignatures: args.presignatures }),
@@ -76,3 +84,20 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
       return info;
     },
   );
+
+task("network:demo", "Start a 4-node network, mint a PKP, sign a message, send a transaction from it, stop")
+  .addOptionalParam("nodes", "Number of nodes", 4, types.int)
+  .addOptionalParam("dataDir", "Directory for the demo network (default: a fresh temporary one)")
+  .addFlag("noCompile", "Do not compile the contracts first")
+  .setAction(async (args: { nodes: number; dataDir?: string; noCompile: boolean }, hre) => {
+    await compileUnless(args.noCompile, hre);
+    const { runDemo } = await import("../src/network/demo");
+    try {
+      const result = await runDemo({ nodes: args.nodes, dataDir: args.dataDir });
+      console.log(good(`done in ${result.seconds.toFixed(1)} s`));
+      return result;
+    } catch (error) {
+      if (error instanceof NetworkError) throw new HardhatPluginError(PLUGIN, error.message, error);
+      throw error;
+    }
+  });

@@ -5,3 +5,5 @@ export * from "./progress";
 export * from "./start";
 export { deployPkpSystem, FileArtifactResolver } from "./deploy";
 export { startChain, type EmbeddedChain } from "./chain";
+export * from "./open";
+export * from "./demo";

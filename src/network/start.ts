@@ -33,6 +33,8 @@ export interface StartNetworkOptions {
   basePort?: number;
   /** "embedded" (default) starts `hardhat node`; otherwise an RPC URL whose first account is unlocked. */
   chain?: "embedded" | string;
+  /** Port of the embedded chain (default: a free port; 8545 lets `--network localhost` tasks use it). */
+  chainPort?: number;
   pools?: Partial<{ pkpKeys: number; presignatures: number; keyBatch: number; presignatureBatch: number }>;
   timeouts?: Partial<{ peerMs: number; roundMs: number }>;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -41,6 +43,11 @@ export interface StartNetworkOptions {
   progress?: ProgressMode | Progress;
   /** ETH sent to each node address for gas. Default 100. */
   fundEth?: string;
+  /**
+   * What "ready" means: "full" (default) waits until every node reports ready and its pools hold their
+   * targets; "key" only until every node reports ready (network key voted).
+   */
+  waitFor?: "full" | "key";
 }
 
 export interface NodeHandle {
@@ -104,7 +111,10 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
     let rpcUrl: string;
     if (options.chain === undefined || options.chain === "embedded") {
       progress.step("starting the chain (hardhat node on 127.0.0.1)");
-      chain = await startChain({ port: await freePort(), logFile: path.join(dataDir, "chain.log") });
+      chain = await startChain({
+        port: options.chainPort ?? (await freePort()),
+        logFile: path.join(dataDir, "chain.log"),
+      });
       children.push(track(chain.process));
       rpcUrl = chain.rpcUrl;
     } else {
@@ -189,7 +199,12 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
     progress.step(`started ${n} node processes; waiting for the network key and the pools`);
 
     // 5. Ready.
-    await waitReady(nodes, { timeoutMs: options.readyTimeoutMs ?? 300_000, progress, targets: pools });
+    await waitReady(nodes, {
+      timeoutMs: options.readyTimeoutMs ?? 300_000,
+      progress,
+      targets: pools,
+      full: (options.waitFor ?? "full") === "full",
+    });
 
     const info: NetworkInfo = {
       rpcUrl,
@@ -271,7 +286,12 @@ export async function fetchStatus(url: string, timeoutMs = 2000): Promise<NodeSt
 
 async function waitReady(
   nodes: readonly NodeHandle[],
-  opts: { timeoutMs: number; progress: Progress; targets: { pkpKeys: number; presignatures: number } },
+  opts: {
+    timeoutMs: number;
+    progress: Progress;
+    targets: { pkpKeys: number; presignatures: number };
+    full: boolean;
+  },
 ): Promise<void> {
   const deadline = Date.now() + opts.timeoutMs;
   for (;;) {
@@ -282,7 +302,7 @@ async function waitReady(
     }
     const statuses = await Promise.all(nodes.map((h) => fetchStatus(h.url)));
     opts.progress.nodes(statuses, opts.targets);
-    if (statuses.every((s) => s?.ready === true)) return;
+    if (statuses.every((s) => s !== undefined && isReady(s, opts.targets, opts.full))) return;
     if (Date.now() > deadline) {
       throw new NetworkTimeoutError(
         `the network was not ready after ${Math.round(opts.timeoutMs / 1000)} s`,
@@ -296,6 +316,19 @@ async function waitReady(
     }
     await sleep(300);
   }
+}
+
+/** Ready, and (when `full`) both pools at their targets. */
+export function isReady(
+  s: NodeStatus,
+  targets: { pkpKeys: number; presignatures: number },
+  full: boolean,
+): boolean {
+  if (s.ready !== true) return false;
+  if (!full) return true;
+  return (
+    (s.pools?.pkpKeysRouted ?? 0) >= targets.pkpKeys && (s.pools?.presignatures ?? 0) >= targets.presignatures
+  );
 }
 
 function makeNetwork(

@@ -5,7 +5,16 @@
  * combined into a low-s (r, s, v) and checked against the PKP's address. A node whose share is wrong
  * is named; missing or lying nodes are left out of a retry with a fresh request id.
  */
-import { computeAddress, getBytes, hexlify, recoverAddress, Signature } from "ethers";
+import {
+  Signature,
+  computeAddress,
+  concat,
+  getBytes,
+  hexlify,
+  keccak256,
+  recoverAddress,
+  toUtf8Bytes,
+} from "ethers";
 
 import { CryptoError, CulpritsError } from "../crypto/errors";
 import {
@@ -16,7 +25,10 @@ import {
   verificationContext,
   type SignatureShare,
 } from "../crypto/ecdsa";
+import { secp256k1 } from "@noble/curves/secp256k1";
+
 import { secp256k1Group } from "../crypto/group";
+import { interpolateInExponent } from "../crypto/polynomial";
 import type { NetworkClient } from "./connect";
 import { majority } from "./connect";
 import { InvalidArgumentError, type NodeFailure } from "./errors";
@@ -35,23 +47,36 @@ interface LitPkpSignatureShare {
   sig_type?: string;
 }
 
-/** What our nodes add to a pkp/sign answer so that each share can be verified (Lit's client ignores it). */
+/**
+ * What our nodes add to a pkp/sign answer (under `pkpNetwork`) so that each share can be verified and
+ * a wrong one named; Lit's client ignores it.
+ */
 interface ShareVerificationData {
-  /** The weighted share with its signing set and DLEQ proof (`signatureShareToJSON`). */
-  share: unknown;
+  member: boolean;
+  index?: number;
+  signingSet?: number[];
+  presignatureId?: string;
   /** The presignature's public part (`presignaturePublicToJSON`). */
-  presignature: unknown;
-  /** X_j for j = 1..n, SEC1 hex. */
-  publicKeyShares: string[];
-  /** The re-randomisation entropy, hex. */
-  entropy: string;
+  presignature?: unknown;
+  /** The weighted share with its signing set and DLEQ proof (`signatureShareToJSON`). */
+  share?: unknown;
+  /** This node's public share X_i of the PKP key, SEC1 hex. */
+  publicKeyShare?: string;
 }
 
 interface PkpSignAnswer {
   success?: boolean;
   signedData?: number[];
   signatureShare?: LitPkpSignatureShare;
-  verification?: ShareVerificationData;
+  pkpNetwork?: ShareVerificationData;
+}
+
+/** The session name of pkp/sign in the nodes' signing protocol. */
+export const PKP_SIGN_NAME = "pkpSign";
+
+/** The public re-randomisation entropy of one signing operation: keccak256(requestId ‖ 0x00 ‖ sigName). */
+export function requestEntropy(requestId: string, sigName: string): Uint8Array {
+  return getBytes(keccak256(concat([toUtf8Bytes(requestId), new Uint8Array([0]), toUtf8Bytes(sigName)])));
 }
 
 export interface PkpSignParameters {
@@ -84,6 +109,8 @@ export interface PkpSignReturnType {
   signingSet: number[];
   /** Nodes whose shares were wrong in some attempt. */
   culprits: ShareCulprit[];
+  /** Nodes that failed in some attempt (unreachable, refused, or in the signing set without a share). */
+  failures: NodeFailure[];
   attempts: number;
 }
 
@@ -128,7 +155,7 @@ export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> 
   const digest = parseDigest(p.toSign);
   const pubkey = parsePubkey(p.pubkey);
   const address = computeAddress(pubkey);
-  const publicKey = secp256k1Group.pointFromBytes(getBytes(pubkey));
+  const publicKey = pointOf(getBytes(pubkey));
   const { client } = p;
   const maxAttempts = p.maxAttempts ?? 3;
   const byIndex = new Map(client.nodes.map((x) => [x.index, x.url]));
@@ -172,7 +199,7 @@ export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> 
         members.push({
           url: a.url,
           lit,
-          data: a.body.verification,
+          data: a.body.pkpNetwork,
           share: decodeShare(a.body, lit, pubkey, digest),
         });
       } catch (e) {
@@ -198,6 +225,7 @@ export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> 
         publicKey,
         t: client.t,
         verify: p.verifyShares !== false,
+        entropy: requestEntropy(requestId, PKP_SIGN_NAME),
       });
       for (const index of outcome.culprits) {
         const url =
@@ -228,6 +256,7 @@ export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> 
           requestId,
           signingSet: outcome.used,
           culprits,
+          failures: allFailures,
           attempts: attempt,
         };
       }
@@ -272,8 +301,8 @@ function decodeShare(
   pubkey: string,
   digest: Uint8Array,
 ): SignatureShare {
-  if (body.verification?.share !== undefined) {
-    const share = signatureShareFromJSON(body.verification.share);
+  if (body.pkpNetwork?.share !== undefined) {
+    const share = signatureShareFromJSON(body.pkpNetwork.share);
     if (share.signingSet === undefined) throw new CryptoError("share has no signing set");
     if (hexlify(share.hash) !== hexlify(digest)) throw new CryptoError("share is for another digest");
     if (unquote(lit.signature_share).toLowerCase() !== share.s.toString(16).padStart(64, "0"))
@@ -285,8 +314,8 @@ function decodeShare(
     presignatureId: "0".repeat(64),
     index: Number(unquote(lit.share_index)) || 0,
     hash: digest,
-    publicKey: secp256k1Group.pointFromBytes(getBytes(pubkey)),
-    bigR: secp256k1Group.pointFromBytes(getBytes("0x" + unquote(lit.big_r))),
+    publicKey: pointOf(getBytes(pubkey)),
+    bigR: pointOf(getBytes("0x" + unquote(lit.big_r))),
     s,
   };
 }
@@ -299,50 +328,61 @@ interface CombineOutcome {
   error?: string;
 }
 
+type Point = ReturnType<typeof secp256k1Group.pointFromBytes>;
+
+/** A secp256k1 point from SEC1 bytes, compressed (33) or uncompressed (65), checked on the curve. */
+function pointOf(bytes: Uint8Array): Point {
+  const compressed = bytes.length === 33 ? bytes : secp256k1.ProjectivePoint.fromHex(bytes).toRawBytes(true);
+  return secp256k1Group.pointFromBytes(compressed);
+}
+
 function tryCombine(
   members: readonly Member[],
-  o: {
-    digest: Uint8Array;
-    publicKey: ReturnType<typeof secp256k1Group.pointFromBytes>;
-    t: number;
-    verify: boolean;
-  },
+  o: { digest: Uint8Array; publicKey: Point; t: number; verify: boolean; entropy: Uint8Array },
 ): CombineOutcome {
-  const withData = members.filter((m) => m.data !== undefined && m.share.signingSet !== undefined);
+  const withData = members.filter(
+    (m) =>
+      m.data?.presignature !== undefined &&
+      m.data.publicKeyShare !== undefined &&
+      m.share.signingSet !== undefined,
+  );
   if (withData.length === 0) return litSum(members, o);
   const set = majority(
     withData.map((m) => m.share.signingSet!),
     (s) => s.join(","),
   )!.value;
-  const inSet = withData.filter((m) => set.includes(m.share.index));
+  const inSet = withData.filter(
+    (m) => set.includes(m.share.index) && m.share.signingSet!.join(",") === set.join(","),
+  );
   const missing = set.filter((i) => !inSet.some((m) => m.share.index === i));
   const presig = majority(inSet.map((m) => JSON.stringify(m.data!.presignature)))!.value;
-  const shares = majority(inSet.map((m) => m.data!.publicKeyShares.join(",")))!.value;
-  const entropy = majority(inSet.map((m) => m.data!.entropy))!.value;
+  const culprits: number[] = [];
+  const pkShares = new Map<number, Point>();
+  for (const m of inSet) {
+    try {
+      pkShares.set(m.share.index, pointOf(getBytes("0x" + m.data!.publicKeyShare!.replace(/^0x/, ""))));
+    } catch {
+      culprits.push(m.share.index);
+    }
+  }
   let vctx;
   try {
-    const pkShares = new Map(
-      shares
-        .split(",")
-        .map((h, i) => [i + 1, secp256k1Group.pointFromBytes(getBytes("0x" + h.replace(/^0x/, "")))]),
-    );
     vctx = verificationContext(
       presignaturePublicFromJSON(JSON.parse(presig)),
       o.digest,
       o.publicKey,
       pkShares,
-      getBytes("0x" + entropy.replace(/^0x/, "")),
+      o.entropy,
     );
   } catch (e) {
     return {
       used: [],
-      culprits: [],
+      culprits,
       missing,
       error: `the nodes' verification data is unusable: ${(e as Error).message}`,
     };
   }
-  const culprits: number[] = [];
-  let usable = inSet.map((m) => m.share);
+  let usable = inSet.map((m) => m.share).filter((s) => !culprits.includes(s.index));
   if (o.verify) {
     const bad = findInvalidShares(usable, vctx);
     culprits.push(...bad);
@@ -363,6 +403,9 @@ function tryCombine(
     };
   } catch (e) {
     const named = e instanceof CulpritsError ? [...e.culprits] : [];
+    // Every share verified against its node's claimed X_i, yet the sum is wrong: some X_i is not on
+    // the key's sharing polynomial. The one whose removal makes the rest consistent with Y is the liar.
+    if (named.length === 0) named.push(...inconsistentKeyShares(pkShares, o.publicKey, o.t));
     return {
       used: [],
       culprits: [...new Set([...culprits, ...named])],
@@ -370,6 +413,52 @@ function tryCombine(
       error: (e as Error).message,
     };
   }
+}
+
+/** Indices i such that the public key shares without i lie on one degree-t polynomial with value Y at 0. */
+function inconsistentKeyShares(shares: ReadonlyMap<number, Point>, Y: Point, t: number): number[] {
+  const consistent = (points: Map<number, Point>): boolean => {
+    const idx = [...points.keys()];
+    if (idx.length < t + 1) return false;
+    const base = new Map(idx.slice(0, t + 1).map((i) => [i, points.get(i)!]));
+    if (!interpolateInExponent(secp256k1Group, base).equals(Y)) return false;
+    // Each further point must equal the polynomial through the base evaluated at its index.
+    for (const j of idx.slice(t + 1)) {
+      const lambdas = lagrangeCoefficientsAt(idx.slice(0, t + 1), j);
+      const expected = secp256k1Group.msm(
+        idx.slice(0, t + 1).map((i) => points.get(i)!),
+        idx.slice(0, t + 1).map((i) => lambdas.get(i)!),
+      );
+      if (!expected.equals(points.get(j)!)) return false;
+    }
+    return true;
+  };
+  const all = new Map(shares);
+  if (consistent(all)) return [];
+  const out: number[] = [];
+  for (const i of all.keys()) {
+    const rest = new Map(all);
+    rest.delete(i);
+    if (consistent(rest)) out.push(i);
+  }
+  return out;
+}
+
+/** Lagrange coefficients of the points `set` evaluated at x (not 0). */
+function lagrangeCoefficientsAt(set: readonly number[], x: number): Map<number, bigint> {
+  const Fn = secp256k1Group.Fn;
+  const out = new Map<number, bigint>();
+  for (const i of set) {
+    let num = 1n;
+    let den = 1n;
+    for (const j of set) {
+      if (j === i) continue;
+      num = Fn.mul(num, Fn.create(BigInt(x - j)));
+      den = Fn.mul(den, Fn.create(BigInt(i - j)));
+    }
+    out.set(i, Fn.div(num, den));
+  }
+  return out;
 }
 
 /** Lit's own combination (no verification data): s = Σ shares, low-s, r from R; v from R.y. */

@@ -101,6 +101,15 @@ export class PkpSigner extends AbstractSigner {
   }
 
   override async signTransaction(tx: TransactionRequest): Promise<string> {
+    // ethers' sendTransaction passes a Transaction (fields behind getters): clone it, never spread it.
+    if (tx instanceof Transaction) {
+      const btx = tx.clone();
+      if (btx.from !== null && getAddress(btx.from) !== this.address) {
+        throw new InvalidArgumentError("tx.from", `${btx.from} is not this PKP's address ${this.address}`);
+      }
+      btx.signature = await this.signDigest(btx.unsignedHash);
+      return btx.serialized;
+    }
     const { to, from } = await resolveProperties({
       to: tx.to ? resolveAddress(tx.to, this.provider) : undefined,
       from: tx.from ? resolveAddress(tx.from, this.provider) : undefined,
@@ -108,11 +117,8 @@ export class PkpSigner extends AbstractSigner {
     if (from !== undefined && getAddress(from) !== this.address) {
       throw new InvalidArgumentError("tx.from", `${from} is not this PKP's address ${this.address}`);
     }
-    const like: TransactionLike<string> = {
-      ...(tx as TransactionLike<string>),
-      to: to ?? null,
-      from: undefined,
-    };
+    const like: TransactionLike<string> = { ...(tx as TransactionLike<string>), to: to ?? null };
+    delete like.from;
     const btx = Transaction.from(like);
     btx.signature = await this.signDigest(btx.unsignedHash);
     return btx.serialized;
