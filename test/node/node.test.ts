@@ -248,6 +248,25 @@ describe("node processes (4 nodes, real chain)", function () {
         expect(a.status).to.equal(401);
       });
 
+      it("refuses a permitted address holding only scope 2 for a prehashed digest (403 ScopeNotSufficient)", async () => {
+        const perms = h.contracts.pkpPermissions.connect(user) as typeof h.contracts.pkpPermissions;
+        await (await perms.addPermittedAddress(pkp.tokenId, other.address, [2n])).wait();
+        try {
+          const [a] = await signAll(await sessionFor(other, pkp.tokenId), pkp.pubkey, digest, [h.nodes[0]]);
+          expect(a.status).to.equal(403);
+          expect(a.body.details).to.include("reason: ScopeNotSufficient");
+        } finally {
+          await (await perms.removePermittedAddress(pkp.tokenId, other.address)).wait();
+        }
+      });
+
+      it("refuses a session whose capability is for another PKP (401/403, no share)", async () => {
+        const sigs = await sessionFor(user, pkp.tokenId + 1n);
+        const [a] = await signAll(sigs, pkp.pubkey, digest, [h.nodes[0]]);
+        expect(a.status).to.be.oneOf([401, 403]);
+        expect(a.body.signatureShare).to.equal(undefined);
+      });
+
       it("refuses a burned PKP (403 PkpBurned)", async () => {
         const burned = await mint(user);
         const nft = h.contracts.pkpNft.connect(user) as typeof h.contracts.pkpNft;
