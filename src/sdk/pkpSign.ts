@@ -164,7 +164,9 @@ export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> 
   const allFailures: NodeFailure[] = [];
   const culprits: ShareCulprit[] = [];
 
+  let attempts = 0;
   for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+    attempts = attempt;
     const requestId = newRequestId();
     const targets = client.nodes.filter((x) => !excluded.has(x.url));
     const failures: NodeFailure[] = [];
@@ -290,7 +292,7 @@ export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> 
         : `signing failed: fewer than ${client.quorum} valid shares`,
     failures: allFailures,
     culprits,
-    attempts: maxAttempts,
+    attempts,
   });
 }
 
