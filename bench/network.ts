@@ -1,0 +1,132 @@
+/**
+ * Network benchmark (prints numbers; no assertions): time to start an N-node network on loopback,
+ * pkpSign latency p50/p95 with warm pools, sustained signatures per second, memory per node, and a
+ * plain ethers Wallet signing the same digest as the floor.
+ *
+ *   node -r ts-node/register/transpile-only bench/network.ts [--nodes 4] [--seconds 30] [--samples 40] [--concurrency 4]
+ */
+import { mkdtempSync, readFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Wallet, keccak256, parseEther, toUtf8Bytes } from "ethers";
+
+import { connectContracts } from "../src/chain/deployment";
+import { mintNext } from "../src/chain/pkp";
+import { startNetwork } from "../src/network";
+import { connect, getSessionSigs, jsonRpcProvider, pkpResource, pkpSign, requestAbility } from "../src/sdk";
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function rssMiB(pid: number): number {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) / 1024 : NaN;
+}
+
+async function main(): Promise<void> {
+  const n = arg("nodes", 4);
+  const seconds = arg("seconds", 30);
+  const samples = arg("samples", 40);
+  const concurrency = arg("concurrency", 4);
+  const presignatures = arg("presignatures", 48);
+  console.log(
+    `# network bench: N = ${n}, loopback, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`,
+  );
+
+  const t0 = Date.now();
+  const network = await startNetwork({
+    nodes: n,
+    dataDir: mkdtempSync(path.join(os.tmpdir(), "pkp-bench-")),
+    progress: "lines",
+    pools: { pkpKeys: 2, presignatures, presignatureBatch: 8 },
+    readyTimeoutMs: 900_000,
+  });
+  const startSeconds = (Date.now() - t0) / 1000;
+  try {
+    const provider = jsonRpcProvider(network.info.rpcUrl, 100);
+    const owner = new Wallet(Wallet.createRandom().privateKey, provider);
+    const admin = await provider.getSigner(0);
+    await (await admin.sendTransaction({ to: owner.address, value: parseEther("10") })).wait();
+    const pkp = await mintNext(await connectContracts(network.info.contracts, owner));
+    const client = await connect({ provider, staking: network.info.contracts.staking });
+    const { sessionSigs } = await getSessionSigs({
+      signer: owner,
+      nodeUrls: client.nodes.map((x) => x.url),
+      latestBlockhash: client.latestBlockhash,
+      resourceAbilityRequests: [requestAbility(pkpResource(BigInt(pkp.tokenId)), "pkp-signing")],
+    });
+    const sign = (i: number) =>
+      pkpSign({ client, pubkey: pkp.pubkey, toSign: keccak256(toUtf8Bytes(`bench ${i}`)), sessionSigs });
+
+    // Warm-up, then latency one at a time (pools refill between requests in the background).
+    await sign(-1);
+    const latencies: number[] = [];
+    for (let i = 0; i < samples; i++) {
+      const s = performance.now();
+      await sign(i);
+      latencies.push(performance.now() - s);
+    }
+    latencies.sort((a, b) => a - b);
+
+    // Sustained: `concurrency` signers for `seconds`.
+    let done = 0;
+    let failed = 0;
+    const end = Date.now() + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: concurrency }, async (_, w) => {
+        for (let i = 0; Date.now() < end; i++) {
+          try {
+            await sign(1_000_000 * (w + 1) + i);
+            done++;
+          } catch {
+            failed++;
+          }
+        }
+      }),
+    );
+    const perSecond = done / seconds;
+
+    const memory = network.nodes.map((h) => rssMiB(h.process.pid));
+
+    // Floor: a plain ethers Wallet signing the same kind of digest.
+    const wallet = Wallet.createRandom();
+    const floor: number[] = [];
+    for (let i = 0; i < 200; i++) {
+      const digest = keccak256(toUtf8Bytes(`floor ${i}`));
+      const s = performance.now();
+      wallet.signingKey.sign(digest);
+      floor.push(performance.now() - s);
+    }
+    floor.sort((a, b) => a - b);
+
+    const p50 = percentile(latencies, 50);
+    const p95 = percentile(latencies, 95);
+    const f50 = percentile(floor, 50);
+    console.log(`network start (chain, deploy, ${n} nodes, key + pools):  ${startSeconds.toFixed(1)} s`);
+    console.log(
+      `pkpSign latency (${samples} sequential, warm):          p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`,
+    );
+    console.log(
+      `sustained pkpSign (${concurrency} concurrent, ${seconds} s):        ${perSecond.toFixed(1)} signatures/s (${done} ok, ${failed} failed)`,
+    );
+    console.log(
+      `memory per node (RSS):                          ${memory.map((m) => m.toFixed(0)).join(", ")} MiB (mean ${(memory.reduce((a, b) => a + b, 0) / memory.length).toFixed(0)})`,
+    );
+    console.log(
+      `ethers Wallet signing (floor):                  p50 ${f50.toFixed(3)} ms; pkpSign p50 is ${(p50 / f50).toFixed(0)}x`,
+    );
+  } finally {
+    await network.stop();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
