@@ -520,23 +520,25 @@ function productProofsHold(
   return group.msm(points, scalars).equals(group.ZERO);
 }
 
-/** Degree ≤ 2t check of all the points: the first 2t+1 determine the polynomial; the rest must lie on it. */
+/**
+ * Degree ≤ 2t check of all the points: the first 2t+1 determine the polynomial; the rest must lie on
+ * it. Barycentric Lagrange: L_i(x) = Π_j (x − j) · w_i / (x − i) with w_i = 1/Π_{j≠i} (i − j), using
+ * batched inversions.
+ */
 function onOnePolynomial(points: ReadonlyMap<number, bigint>, degree: number): boolean {
   const xs = [...points.keys()];
   const base = xs.slice(0, degree + 1);
+  const w = Fn.invertBatch(
+    base.map((i) => base.reduce((acc, j) => (j === i ? acc : Fn.mul(acc, Fn.create(BigInt(i - j)))), 1n)),
+  );
   for (const x of xs.slice(degree + 1)) {
-    // Lagrange basis at x over `base`.
+    const diffs = base.map((i) => Fn.create(BigInt(x - i)));
+    const all = diffs.reduce((acc, d) => Fn.mul(acc, d), 1n);
+    const inv = Fn.invertBatch(diffs);
     let v = 0n;
-    for (const i of base) {
-      let num = 1n;
-      let den = 1n;
-      for (const j of base) {
-        if (j === i) continue;
-        num = Fn.mul(num, BigInt(x - j));
-        den = Fn.mul(den, BigInt(i - j));
-      }
-      v = Fn.add(v, Fn.mul(points.get(i)!, Fn.div(num, den)));
-    }
+    base.forEach((i, k) => {
+      v = Fn.add(v, Fn.mul(points.get(i)!, Fn.mul(Fn.mul(all, inv[k]), w[k])));
+    });
     if (v !== points.get(x)) return false;
   }
   return true;
