@@ -88,7 +88,7 @@ export async function deployPKPSystemFixture(): Promise<PKPSystemFixture> {
 export async function deployWithValidatorsFixture(): Promise<PKPSystemFixture & Validators> {
   const system = await deployPKPSystemFixture();
   const wallets = await addValidators(system.staking, 4);
-  await system.staking.advanceEpoch();
+  await advanceEpoch(system);
   return { ...system, wallets };
 }
 
@@ -110,6 +110,11 @@ export async function addValidators(staking: Staking, count: number): Promise<HD
     wallets.push(wallet);
   }
   return wallets;
+}
+
+/** Starts the next epoch (the staged validator set takes effect); the deployer owns Staking. */
+export async function advanceEpoch(system: PKPSystemFixture): Promise<void> {
+  await (await system.staking.connect(system.deployer).advanceEpoch()).wait();
 }
 
 /** A fresh random secp256k1 key. */
