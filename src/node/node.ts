@@ -234,7 +234,11 @@ export class PkpNode {
     if (share === undefined) return;
     if (this.#routedCount < this.config.pools.pkpKeys)
       return this.#coordinate("pkp-keys", this.config.pools.keyBatch);
-    if (presigs.free < this.config.pools.presignatures)
+    // Each presignature has one owner (the only leader that may assign it): keep every owner supplied.
+    const perOwner = new Array<number>(this.n).fill(0);
+    for (const id of this.store.freeIds()) perOwner[presignatureOwner(id, this.n) - 1]++;
+    const minimum = Math.ceil(this.config.pools.presignatures / this.n / 2);
+    if (presigs.free < this.config.pools.presignatures || Math.min(...perOwner) < minimum)
       return this.#coordinate("presign", this.config.pools.presignatureBatch);
   }
 
@@ -440,7 +444,7 @@ export class PkpNode {
       ...order.filter((v) => !this.#live.has(v.nodeAddress)),
     ];
     let last: unknown;
-    for (const leader of live) {
+    for (const leader of live.slice(0, 3)) {
       try {
         const reply = await this.peers.send(leader, {
           session: `join/${join.requestId}`,
@@ -456,8 +460,9 @@ export class PkpNode {
         return d;
       } catch (e) {
         last = e;
+        // Every joiner sees the same failure of a leader (unreachable, no presignature it owns, too
+        // few joins), so all of them move on to the same next leader.
         this.log.warn({ leader: leader.url, err: (e as Error).message }, "signing leader failed");
-        if (!/cannot reach|aborted|timeout/i.test((e as Error).message)) break;
       }
     }
     throw new InternalError("no signing session could be agreed", {

@@ -140,6 +140,13 @@ export class NodeStore {
     return out;
   }
 
+  /** Every free presignature id. */
+  freeIds(): string[] {
+    return (
+      this.#db.prepare("SELECT id FROM presignatures WHERE state = 'free'").all() as { id: string }[]
+    ).map((r) => r.id);
+  }
+
   /** Free presignatures whose holders include every member of `set`, oldest first. */
   freePresignatureIds(set: readonly number[], filter: (id: string) => boolean, limit = 64): string[] {
     const rows = this.#db

@@ -5,7 +5,7 @@
  * real node processes spawned with `nodeCommand`.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -241,6 +241,8 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         await Promise.race([exited, sleep(5000)]);
         if (chain.exitCode === null) chain.kill("SIGKILL");
       }
+      // Keep the logs of a failed run with PKP_KEEP_TEST_DIRS=1.
+      if (process.env.PKP_KEEP_TEST_DIRS !== "1") rmSync(dir, { recursive: true, force: true });
     },
   };
 }
