@@ -1,5 +1,10 @@
 import { expect } from "chai";
-import { FetchPolicyError, checkFetchUrl, forbiddenRange, type FetchPolicy } from "../../src/node/sandbox/fetchPolicy";
+import {
+  FetchPolicyError,
+  checkFetchUrl,
+  forbiddenRange,
+  type FetchPolicy,
+} from "../../src/node/sandbox/fetchPolicy";
 
 /** An injected resolver: no DNS query and no packet ever leaves the test. */
 function table(entries: Record<string, string[]>): FetchPolicy["resolve"] {
