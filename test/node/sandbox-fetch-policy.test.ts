@@ -1,4 +1,7 @@
 import { expect } from "chai";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createFetchCapability, type FetchReply } from "../../src/node/sandbox/fetchCapability";
 import {
   FetchPolicyError,
   checkFetchUrl,
@@ -157,5 +160,87 @@ describe("checkFetchUrl", () => {
       expect(forbiddenRange("fec0::1")).to.match(/site-local/);
       expect(forbiddenRange("nonsense")).to.equal("not an IP address");
     });
+  });
+});
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  expect.fail("expected a rejection");
+}
+
+describe("createFetchCapability", () => {
+  let server: Server;
+  let origin: string;
+  let allow: string[];
+  const connections: string[] = [];
+
+  before(async () => {
+    server = createServer((req, res) => {
+      connections.push(req.url ?? "");
+      if (req.url === "/redirect-public") {
+        res.writeHead(302, { location: "/data" }).end();
+      } else if (req.url === "/redirect-private") {
+        res.writeHead(302, { location: "http://10.0.0.1/secret" }).end();
+      } else if (req.url === "/big") {
+        res.end("b".repeat(2048));
+      } else {
+        res.setHeader("x-test", "yes");
+        res.end(JSON.stringify({ method: req.method, path: req.url }));
+      }
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const { port } = server.address() as AddressInfo;
+    origin = `http://127.0.0.1:${port}`;
+    allow = [`127.0.0.1:${port}`];
+  });
+
+  after(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it("fetches from an allowed address and returns status, headers and body", async () => {
+    const fetchCap = createFetchCapability({ allow, resolve });
+    const reply = (await fetchCap({ url: `${origin}/data`, method: "POST", body: "x" })) as FetchReply;
+    expect(reply.status).to.equal(200);
+    expect(reply.headers["x-test"]).to.equal("yes");
+    expect(JSON.parse(Buffer.from(reply.body).toString())).to.deep.equal({ method: "POST", path: "/data" });
+  });
+
+  it("follows a redirect to an allowed address", async () => {
+    const fetchCap = createFetchCapability({ allow, resolve });
+    const reply = (await fetchCap({ url: `${origin}/redirect-public` })) as FetchReply;
+    expect(JSON.parse(Buffer.from(reply.body).toString())).to.deep.equal({ method: "GET", path: "/data" });
+  });
+
+  it("refuses a redirect to a private address before connecting to it", async () => {
+    const fetchCap = createFetchCapability({ allow, resolve });
+    expect(await rejection(fetchCap({ url: `${origin}/redirect-private` })))
+      .to.be.instanceOf(FetchPolicyError)
+      .and.to.have.property("message")
+      .that.matches(/10\.0\.0\.1 \(private/);
+  });
+
+  it("refuses a private address without connecting", async () => {
+    const before = connections.length;
+    const fetchCap = createFetchCapability({ allow, resolve });
+    expect(await rejection(fetchCap({ url: "http://metadata.internal/latest" })))
+      .to.be.instanceOf(FetchPolicyError)
+      .and.to.have.property("message")
+      .that.matches(/link-local/);
+    expect(connections.length).to.equal(before);
+  });
+
+  it("refuses a response body over the limit", async () => {
+    const fetchCap = createFetchCapability({ allow, resolve }, { maxResponseBytes: 1024 });
+    expect((await rejection(fetchCap({ url: `${origin}/big` }))).message).to.match(/exceeds 1024 bytes/);
+  });
+
+  it("refuses a request without a string url", async () => {
+    const fetchCap = createFetchCapability({ allow, resolve });
+    expect((await rejection(fetchCap({ url: 42 }))).message).to.match(/url must be a string/);
   });
 });

@@ -5,31 +5,16 @@ import { Wallet, getBytes, keccak256, toUtf8Bytes } from "ethers";
 import {
   DEFAULT_LIMITS,
   SandboxPool,
-  checkFetchUrl,
+  createFetchCapability,
   type Capabilities,
   type RunActionResult,
 } from "../../src/node/sandbox";
 
 const SIGNER = new Wallet("0x" + "42".repeat(32));
 
-/** A node-like fetch capability: policy first, then a real request (only ever to 127.0.0.1 here). */
+/** The node's fetch capability with a policy allowing only the test's own server. */
 function fetchCapability(allow: string[]): Capabilities["fetch"] {
-  return async (args) => {
-    const { url, method, headers, body } = args as {
-      url: string;
-      method: string;
-      headers: Record<string, string>;
-      body?: string;
-    };
-    await checkFetchUrl(url, { allow, resolve: async () => [] });
-    const reply = await fetch(url, { method, headers, body });
-    return {
-      status: reply.status,
-      statusText: reply.statusText,
-      headers: Object.fromEntries(reply.headers.entries()),
-      body: await reply.text(),
-    };
-  };
+  return createFetchCapability({ allow, resolve: async () => [] });
 }
 
 describe("sandbox", function () {

@@ -9,6 +9,12 @@ import type { RunActionParameters, RunActionResult } from "./types";
 export * from "./types";
 export { SandboxPool, type SandboxPoolOptions } from "./pool";
 export {
+  createFetchCapability,
+  type FetchCapabilityOptions,
+  type FetchReply,
+  type FetchRequest,
+} from "./fetchCapability";
+export {
   checkFetchUrl,
   forbiddenRange,
   FetchPolicyError,

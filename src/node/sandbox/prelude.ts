@@ -10,32 +10,20 @@
 import { FORWARDED_ACTIONS } from "./types";
 
 export const PRELUDE_FILENAME = "lit-runtime.js";
+export const BASE_PRELUDE_FILENAME = "lit-runtime-base.js";
 
-export const PRELUDE = `"use strict";
+/** Pure runtime (no bridges): encodings, TextEncoder/Decoder, atob/btoa, console and crypto shells. Snapshot-safe. */
+
+export const BASE_PRELUDE = `"use strict";
 (function (global) {
-  const hostRef = global.__lit_host;
-  const syncRef = global.__lit_sync;
-  delete global.__lit_host;
-  delete global.__lit_sync;
-  const FORWARDED = ${JSON.stringify(FORWARDED_ACTIONS)};
   const ObjectFreeze = Object.freeze;
   const JSONStringify = JSON.stringify;
-  let available = [];
-
+  // The worker's sync bridge, installed later by PRELUDE (absent while this runs for a V8 snapshot).
+  const hooks = { sync: null };
   function sync(kind, payload) {
-    return syncRef.applySync(undefined, [kind, payload], { arguments: { copy: true }, result: { copy: true } });
-  }
-
-  async function host(name, args) {
-    if (name !== "__sleep" && !available.includes(name)) {
-      throw new Error("not available on this node yet: " + name);
-    }
-    const reply = await hostRef.apply(undefined, [name, args], {
-      arguments: { copy: true },
-      result: { promise: true, copy: true },
-    });
-    if (!reply.ok) throw new Error(reply.error);
-    return reply.value;
+    if (hooks.sync !== null) return hooks.sync(kind, payload);
+    if (kind === "log") return true;
+    throw new Error("no host bridge yet: " + kind);
   }
 
   function format(value) {
@@ -190,6 +178,41 @@ export const PRELUDE = `"use strict";
       return array;
     },
   });
+
+  global.__lit_base = { hooks, utf8Encode, utf8Decode, toBytes, uint8arrayToString, uint8arrayFromString };
+})(globalThis);
+`;
+
+/** Per isolate, after BASE_PRELUDE and ethers: the bridges, fetch, timers, `Lit` and the lockdown. */
+export const PRELUDE = `"use strict";
+(function (global) {
+  const hostRef = global.__lit_host;
+  const syncRef = global.__lit_sync;
+  const base = global.__lit_base;
+  delete global.__lit_host;
+  delete global.__lit_sync;
+  delete global.__lit_base;
+  const FORWARDED = ${JSON.stringify(FORWARDED_ACTIONS)};
+  const ObjectFreeze = Object.freeze;
+  const JSONStringify = JSON.stringify;
+  const { utf8Encode, utf8Decode, toBytes, uint8arrayToString, uint8arrayFromString } = base;
+  let available = [];
+
+  const sync = (kind, payload) =>
+    syncRef.applySync(undefined, [kind, payload], { arguments: { copy: true }, result: { copy: true } });
+  base.hooks.sync = sync;
+
+  async function host(name, args) {
+    if (name !== "__sleep" && !available.includes(name)) {
+      throw new Error("not available on this node yet: " + name);
+    }
+    const reply = await hostRef.apply(undefined, [name, args], {
+      arguments: { copy: true },
+      result: { promise: true, copy: true },
+    });
+    if (!reply.ok) throw new Error(reply.error);
+    return reply.value;
+  }
 
   // Timers: only a one-shot setTimeout (a host sleep), so that "await new Promise(r => setTimeout(r, ms))" works.
   let nextTimer = 1;

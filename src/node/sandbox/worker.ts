@@ -10,7 +10,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import ivm from "isolated-vm";
-import { PRELUDE, PRELUDE_FILENAME } from "./prelude";
+import { BASE_PRELUDE, BASE_PRELUDE_FILENAME, PRELUDE, PRELUDE_FILENAME } from "./prelude";
 import type { WorkerMessage, HostMessage, RunRequest } from "./protocol";
 import {
   CONTRACT_CALL_CAPABILITIES,
@@ -24,9 +24,17 @@ const ACTION_FILENAME = "action.js";
 const ETHERS_FILENAME = "ethers-5.7.2.umd.min.js";
 const ETHERS_SOURCE = readFileSync(require.resolve("ethers5/dist/ethers.umd.min.js"), "utf8");
 
-/** V8 code cache for the two fixed scripts, produced by the first isolate and reused by every later one. */
+/** V8 code cache for the fixed scripts, produced by the first isolate and reused by every later one. */
 let preludeCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+let baseCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
 let ethersCache: ivm.ExternalCopy<ArrayBuffer> | undefined;
+
+/*
+ * No V8 heap snapshot: isolated-vm's `Isolate.createSnapshot` of the runtime plus ethers v5 deserializes
+ * about 3x faster than evaluating ethers, but ethers' keccak256 (js-sha3) is broken in isolates made from
+ * it ("Cannot read properties of undefined"), so each isolate evaluates ethers from V8's code cache and
+ * the worker prepares the next isolate while it is idle (see `spare`).
+ */
 
 interface RunState {
   readonly id: number;
@@ -97,12 +105,15 @@ async function prepare(memoryMb: number): Promise<Prepared> {
     "__lit_sync",
     new ivm.Reference((kind: string, payload: string) => syncCall(slot, kind, payload)),
   );
-  const prelude = await compileCached(isolate, PRELUDE, PRELUDE_FILENAME, preludeCache);
-  preludeCache ??= prelude.produced;
-  await prelude.script.run(context);
+  const base = await compileCached(isolate, BASE_PRELUDE, BASE_PRELUDE_FILENAME, baseCache);
+  baseCache ??= base.produced;
+  await base.script.run(context);
   const ethers = await compileCached(isolate, ETHERS_SOURCE, ETHERS_FILENAME, ethersCache);
   ethersCache ??= ethers.produced;
   await ethers.script.run(context);
+  const prelude = await compileCached(isolate, PRELUDE, PRELUDE_FILENAME, preludeCache);
+  preludeCache ??= prelude.produced;
+  await prelude.script.run(context);
   await context.eval("__lit_lockdown()");
   return { isolate, context, memoryMb, slot };
 }
