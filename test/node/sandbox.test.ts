@@ -237,6 +237,49 @@ describe("sandbox", function () {
     });
   });
 
+  describe("when an un-awaited go() rejects", () => {
+    it("reports the rejection as the action's error", async () => {
+      const code = `const go = async () => { await Lit.Actions.getRpcUrl({ chain: "x" }); throw new Error("boom later"); }; go();`;
+      const result = await pool.runAction({ code, capabilities: { getRpcUrl: async () => "u" } });
+      expectFailure(result, "ActionError", /^boom later$/);
+      expect(result.error?.stack).to.include("action.js:1");
+    });
+  });
+
+  describe("globals", () => {
+    it("does not let a jsParam replace a runtime global", async () => {
+      const code = `Lit.Actions.setResponse({ response: JSON.stringify([typeof ethers.utils, jsParams.ethers, typeof fetch, jsParams.fetch, a]) });`;
+      const result = await pool.runAction({ code, globals: { jsParams: { ethers: 1, fetch: "x", a: [1] } } });
+      expect(JSON.parse(result.response)).to.deep.equal(["object", 1, "function", "x", [1]]);
+    });
+
+    it("runs top-level code with this as the isolate's own global", async () => {
+      const code = `Lit.Actions.setResponse({ response: String(this === globalThis && typeof this.Lit === "object") });`;
+      const result = await pool.runAction({ code });
+      expect(result.response).to.equal("true");
+    });
+
+    it("has crypto.getRandomValues, so ethers can make a random wallet", async () => {
+      const code = `const a = ethers.Wallet.createRandom().address; const b = ethers.Wallet.createRandom().address;
+        Lit.Actions.setResponse({ response: JSON.stringify([ethers.utils.isAddress(a), a !== b]) });`;
+      const result = await pool.runAction({ code });
+      expect(result.error).to.equal(undefined);
+      expect(JSON.parse(result.response)).to.deep.equal([true, true]);
+    });
+
+    it("has setTimeout and clearTimeout", async () => {
+      const code = `const order = [];
+        const t = setTimeout(() => order.push("cancelled"), 5);
+        clearTimeout(t);
+        setTimeout((x) => order.push(x), 10, "late");
+        setTimeout(() => order.push("early"), 1);
+        await new Promise((r) => setTimeout(r, 30));
+        Lit.Actions.setResponse({ response: order.join(",") });`;
+      const result = await pool.runAction({ code });
+      expect(result.response).to.equal("early,late");
+    });
+  });
+
   describe("ethers v5 inside the isolate", () => {
     it("hashes, signs and recovers with ethers.utils as existing Lit Actions do", async () => {
       const message = "prime 7919";
