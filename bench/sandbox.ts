@@ -57,7 +57,7 @@ async function main(): Promise<void> {
   const trivial = `Lit.Actions.setResponse({ response: "ok" });`;
   await ok(trivial);
 
-  rows.push(["warm start (trivial action)", await measure(RUNS, () => ok(trivial), 150)]);
+  rows.push(["warm start (trivial action)", await measure(RUNS, () => ok(trivial), 600)]);
   rows.push(["back-to-back trivial action", await measure(RUNS, () => ok(trivial))]);
 
   const wallet = new Wallet("0x" + "42".repeat(32));
@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     go();`;
   rows.push([
     "ethers action (warm)",
-    await measure(RUNS, () => ok(ethersAction, { message, signature }), 150),
+    await measure(RUNS, () => ok(ethersAction, { message, signature }), 600),
   ]);
   rows.push([
     "10 capability calls (warm)",
@@ -87,7 +87,7 @@ async function main(): Promise<void> {
             getRpcUrl: async () => "http://127.0.0.1:8545",
           },
         ),
-      150,
+      600,
     ),
   ]);
   await pool.close();

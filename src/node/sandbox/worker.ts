@@ -22,6 +22,11 @@ import {
 
 const ACTION_FILENAME = "action.js";
 const ETHERS_FILENAME = "ethers-5.7.2.umd.min.js";
+const ETHERS_WARMUP = `{
+  const key = new ethers.utils.SigningKey("0x" + "11".repeat(32));
+  const digest = ethers.utils.hashMessage("warm up");
+  ethers.utils.recoverAddress(digest, key.signDigest(digest));
+}`;
 const ETHERS_SOURCE = readFileSync(require.resolve("ethers5/dist/ethers.umd.min.js"), "utf8");
 
 /** V8 code cache for the fixed scripts, produced by the first isolate and reused by every later one. */
@@ -114,6 +119,9 @@ async function prepare(memoryMb: number): Promise<Prepared> {
   const prelude = await compileCached(isolate, PRELUDE, PRELUDE_FILENAME, preludeCache);
   preludeCache ??= prelude.produced;
   await prelude.script.run(context);
+  // Build ethers' lazily made secp256k1 tables now, before any run, so actions that sign or recover
+  // do not pay for them (trusted code; the isolate has not seen any action yet).
+  await context.eval(ETHERS_WARMUP);
   await context.eval("__lit_lockdown()");
   return { isolate, context, memoryMb, slot };
 }
