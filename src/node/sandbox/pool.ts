@@ -82,8 +82,13 @@ export class SandboxPool {
 
   /** Starts the pool's workers and waits until each has a warm isolate ready. */
   async start(): Promise<void> {
-    while (this.workers.length < this.size) this.spawn();
-    await Promise.all(this.workers.map((w) => w.ready));
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    try {
+      while (this.workers.length < this.size) this.spawn();
+      await Promise.all(this.workers.map((w) => w.ready));
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   /** Process ids of the live workers (for diagnostics and crash tests). */
@@ -111,15 +116,21 @@ export class SandboxPool {
       });
     }
     if (this.closed) return failure({ kind: "SandboxClosed", message: "the sandbox pool is closed" });
-    // A worker that dies before it acknowledged the run never started the action: try another one.
-    for (let attempt = 0; ; attempt++) {
-      const worker = await this.acquire();
-      try {
-        const outcome = await this.runOn(worker, params, limits);
-        if (outcome.started || attempt >= 2) return outcome.result;
-      } finally {
-        this.release(worker);
+    // Workers are unref'd; a pending run keeps the process alive until its result is in.
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    try {
+      // A worker that dies before it acknowledged the run never started the action: try another one.
+      for (let attempt = 0; ; attempt++) {
+        const worker = await this.acquire();
+        try {
+          const outcome = await this.runOn(worker, params, limits);
+          if (outcome.started || attempt >= 2) return outcome.result;
+        } finally {
+          this.release(worker);
+        }
       }
+    } finally {
+      clearInterval(keepAlive);
     }
   }
 
@@ -242,6 +253,10 @@ export class SandboxPool {
       env: { ...process.env, PKP_SANDBOX_MEMORY_MB: String(this.limits.memoryMb) },
     });
     this.stats.started++;
+    // Idle workers must not keep the node's process alive; a run in progress does (its watchdog timer).
+    child.unref();
+    (child.channel as { unref?: () => void } | undefined)?.unref?.();
+    (child.stderr as { unref?: () => void } | null)?.unref?.();
     let markReady: () => void = () => undefined;
     const worker: Worker = {
       child,

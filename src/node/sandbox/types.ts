@@ -55,7 +55,17 @@ export interface SandboxGlobals {
  */
 export type Capability = (args: unknown) => Promise<unknown>;
 
-/** Capabilities by name: `fetch`, `signEcdsa`, `isPermittedAction`, `runOnce`, `call`, … */
+/**
+ * Capabilities by name: `fetch`, `signEcdsa`, `isPermittedAction`, `runOnce`, `call`, … Each receives
+ * the action's parameter object as the action passed it (Lit's parameter names) and returns what the
+ * `Lit.Actions` function resolves to, except these, whose shapes the runtime defines:
+ * - `fetch({url, method, headers, body})` → `{status, statusText, headers, body}` (body: string or
+ *   Uint8Array); `createFetchCapability(policy)` is the node's implementation.
+ * - `runOnce({stage: "elect", name, waitForResponse})` → `{leader: true}` or `{leader: false, response}`;
+ *   the leader's runtime then runs the function and calls `runOnce({stage: "result", name,
+ *   waitForResponse, response})` (response: the function's value or "[ERROR] message").
+ * A name missing here makes `Lit.Actions.<name>` reject with "not available on this node yet: <name>".
+ */
 export type Capabilities = Readonly<Record<string, Capability>>;
 
 export interface RunActionParameters {
