@@ -493,6 +493,36 @@ describe("sandbox", function () {
       }
     });
 
+    it("kills a worker that misses its own deadline (host watchdog) and serves the next run", async () => {
+      const frozen = new SandboxPool({ size: 1, limits: { timeoutMs: 500 }, watchdogGraceMs: 300 });
+      try {
+        await frozen.start();
+        const running = frozen.runAction({ code: `while (true) {}` });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        // A stopped worker cannot answer, not even with its own timeout: only the host's watchdog can end the run.
+        for (const pid of frozen.workerPids()) process.kill(pid, "SIGSTOP");
+        const result = await running;
+        expectFailure(result, "Timeout", /500 ms \(worker killed\)/);
+        const next = await frozen.runAction({ code: `Lit.Actions.setResponse({ response: "again" });` });
+        expect(next.response).to.equal("again");
+      } finally {
+        await frozen.close();
+      }
+    });
+
+    it("keeps concurrent runs apart", async () => {
+      const runs = await Promise.all(
+        [1, 2, 3, 4].map((n) =>
+          pool.runAction({
+            code: `globalThis.shared = (globalThis.shared || 0) + n; await new Promise((r) => setTimeout(r, 20));
+              Lit.Actions.setResponse({ response: String(shared) });`,
+            globals: { jsParams: { n } },
+          }),
+        ),
+      );
+      expect(runs.map((r) => r.response)).to.deep.equal(["1", "2", "3", "4"]);
+    });
+
     it("reports a worker that dies during a run and serves the next run", async () => {
       const pidsBefore = pool.workerPids();
       const running = pool.runAction({ code: `while (true) {}`, limits: { timeoutMs: 20_000 } });
