@@ -31,12 +31,17 @@ import {
   type Decision,
   type JoinRequest,
 } from "./signing/leader";
-import { NodeStore } from "./store";
+import { NodeStore } from "./storage";
 import type { PkpSignRequest } from "./wire";
 import type { PkpSignResponse } from "./wire";
 
 export const NETWORK_KEY = "networkKey";
 export const PKP_SIGN_NAME = "pkpSign";
+/** kv entry naming the current network key share (its key id in the store). */
+const NETWORK_KEY_ID = "networkKeyId";
+
+const jsonBytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+const parseJson = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
 
 type Purpose = "network-key" | "pkp-keys" | "presign";
 
@@ -81,7 +86,10 @@ export class PkpNode {
     this.wallet = new Wallet(config.nodePrivateKey);
     this.comms = deriveCommsKeyPair(config.nodePrivateKey);
     this.chain = new Chain(config.rpcUrl, config.chainId, config.nodePrivateKey, config.contracts);
-    this.store = new NodeStore(config.dataDir, nodeSecretBytes(config.nodePrivateKey));
+    this.store = NodeStore.open({
+      dataDir: config.dataDir,
+      nodeSecretKey: nodeSecretBytes(config.nodePrivateKey),
+    });
     this.peers = new Peers(
       { address: this.wallet.address, wallet: this.wallet, comms: this.comms },
       () => this.validators,
@@ -90,7 +98,7 @@ export class PkpNode {
     this.leader = new LeaderBook(
       () => this.quorum,
       (join, set) => this.#decide(join, set),
-      (key) => this.store.getSecret(`decision/${key}`) as Decision | undefined,
+      (key) => this.store.leaderDecision<Decision>(key),
     );
     this.peers.on("start", ({ envelope, from }) => this.#onStart(envelope.payload, from));
     this.peers.on("routing-sig", ({ envelope, from }) => {
@@ -126,8 +134,9 @@ export class PkpNode {
   }
 
   networkKeyShare() {
-    const v = this.store.getSecret(NETWORK_KEY);
-    return v === undefined ? undefined : keyShareFromJson(blsG1Group, v);
+    const keyId = this.store.kvGetJson<string>(NETWORK_KEY_ID);
+    const v = keyId === undefined ? undefined : this.store.getNetworkKeyShare(keyId);
+    return v === undefined ? undefined : keyShareFromJson(blsG1Group, parseJson(v));
   }
 
   /** Compressed G1 network key, 96 hex without 0x, or "" before the DKG made it. */
@@ -166,7 +175,7 @@ export class PkpNode {
 
   async status(): Promise<NodeStatus> {
     const me = this.me;
-    const presigs = this.store.countPresignatures();
+    const presigs = this.store.presignatureCounts();
     return {
       ready: me !== undefined && this.networkKeyShare() !== undefined && this.#rootKeyOnChain,
       nodeAddress: this.address,
@@ -212,7 +221,7 @@ export class PkpNode {
     this.#routedCount = await this.chain.unmintedRoutedCount();
     const share = this.networkKeyShare();
     if (share !== undefined && !this.#rootKeyOnChain && !this.#voted) await this.#vote();
-    const presigs = this.store.countPresignatures();
+    const presigs = this.store.presignatureCounts();
     const levels = `${this.#routedCount}/${presigs.free}/${presigs.used}`;
     if (levels !== this.#lastLevels) {
       this.#lastLevels = levels;
@@ -236,7 +245,7 @@ export class PkpNode {
       return this.#coordinate("pkp-keys", this.config.pools.keyBatch);
     // Each presignature has one owner (the only leader that may assign it): keep every owner supplied.
     const perOwner = new Array<number>(this.n).fill(0);
-    for (const id of this.store.freeIds()) perOwner[presignatureOwner(id, this.n) - 1]++;
+    for (const id of this.store.freePresignatureIds()) perOwner[presignatureOwner(id, this.n) - 1]++;
     const minimum = Math.ceil(this.config.pools.presignatures / this.n / 2);
     if (presigs.free < this.config.pools.presignatures || Math.min(...perOwner) < minimum)
       return this.#coordinate("presign", this.config.pools.presignatureBatch);
@@ -298,7 +307,10 @@ export class PkpNode {
       try {
         if (p.purpose === "network-key") {
           const [r] = await runDkgBatch(ctx, blsG1Group, 2 * this.t, p.session, 1);
-          this.store.putSecret(NETWORK_KEY, keyShareToJson(r));
+          // One share per DKG session; the kv entry names the current one (a re-run replaces it).
+          const keyId = `${NETWORK_KEY}/${p.session}`;
+          this.store.putNetworkKeyShare(keyId, jsonBytes(keyShareToJson(r)));
+          this.store.kvPutJson(NETWORK_KEY_ID, keyId);
           this.log.info(
             { session: p.session, ms: Date.now() - started, qualified: r.qualified },
             "network key made",
@@ -310,7 +322,7 @@ export class PkpNode {
             pubkey: "0x" + bytesToHex(r.publicKey.toBytes(false)),
             share: keyShareToJson(r),
           }));
-          this.store.putPkpKeys(keys);
+          this.store.putKeyShares(keys.map((k) => ({ keyId: k.pubkey, share: jsonBytes(k.share) })));
           const sigs = [];
           for (const k of keys)
             sigs.push({ pubkey: k.pubkey, sig: await this.chain.signRouting(getBytes(k.pubkey)) });
@@ -323,15 +335,19 @@ export class PkpNode {
           });
         } else {
           const out = await runPresignBatch(ctx, this.t, p.session, p.count);
-          this.store.putPresignatures(
-            out.map((o) => ({ id: o.presignature.id, holders: o.holders, json: o.presignature.toJSON() })),
+          this.store.insertPresignatures(
+            out.map((o) => ({
+              id: o.presignature.id,
+              holders: o.holders,
+              value: jsonBytes(o.presignature.toJSON()),
+            })),
           );
           this.log.info(
             {
               session: p.session,
               ms: Date.now() - started,
               count: out.length,
-              pool: this.store.countPresignatures().free,
+              pool: this.store.presignatureCounts().free,
             },
             "presignatures made",
           );
@@ -376,7 +392,7 @@ export class PkpNode {
         pubkeys.map((k) => getBytes(k)),
         signatures as RoutingSignature[][],
       );
-      this.store.markRouted(pubkeys);
+      this.store.markKeySharesRouted(pubkeys);
       this.log.info({ session: p.session, keys: pubkeys.length, tx: hash }, "keys routed");
       this.#routedCount = await this.chain.unmintedRoutedCount();
     } catch (e) {
@@ -390,13 +406,14 @@ export class PkpNode {
     const me = this.me;
     if (me === undefined) throw new Error("leader is not a validator");
     const requestKey = `${join.requestId}\0${join.sigName}`;
-    for (const id of this.store.freePresignatureIds(
-      set,
-      (id) => presignatureOwner(id, this.n) === me.index,
-    )) {
-      if (this.store.assignPresignature(id, requestKey)) {
-        const decision = { ...join, signingSet: set, presignatureId: id };
-        this.store.putSecret(`decision/${requestKey}`, decision);
+    for (const id of this.store.freePresignatureIds({
+      holdersInclude: set,
+      filter: (id) => presignatureOwner(id, this.n) === me.index,
+      limit: 64,
+    })) {
+      const decision = { ...join, signingSet: set, presignatureId: id };
+      // The assignment and the decision are one durable transaction.
+      if (this.store.assignPresignature(id, requestKey, decision)) {
         void this.peers.broadcast(
           this.validators.filter((v) => v.nodeAddress !== this.address),
           { session: `spent/${id}`, kind: "spent", round: 0, payload: { ids: [id], requestKey } },
@@ -433,7 +450,12 @@ export class PkpNode {
 
   #onSpent(payload: unknown): void {
     const p = payload as { ids: string[]; requestKey: string };
-    if (Array.isArray(p.ids) && typeof p.requestKey === "string") this.store.markSpent(p.ids, p.requestKey);
+    if (!Array.isArray(p.ids) || typeof p.requestKey !== "string") return;
+    try {
+      this.store.markPresignaturesAssigned(p.ids, p.requestKey);
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, "malformed spent notice ignored");
+    }
   }
 
   /** Asks the leaders in order until one answers with a decision. */
@@ -518,10 +540,10 @@ export class PkpNode {
     const tokenId = tokenIdOf(pubkeyBytes);
     const auth = await this.authenticateSigner(req, tokenId);
     await this.checkPermission(tokenId, auth.address);
-    const stored = this.store.getPkpKey(req.pubkey.toLowerCase());
+    const stored = this.store.getKeyShare(req.pubkey.toLowerCase());
     if (stored === undefined)
       throw new NotFoundError("this node holds no share of that key", { reason: "UnknownKey" });
-    const key = keyShareFromJson(secp256k1Group, stored);
+    const key = keyShareFromJson(secp256k1Group, parseJson(stored));
     const hash = Uint8Array.from(req.toSign);
     const join: JoinRequest = {
       requestId,
@@ -558,7 +580,7 @@ export class PkpNode {
     // Durably claim before computing anything (kill -9 after this line never reuses it).
     let json: unknown;
     try {
-      json = this.store.claimPresignature(decision.presignatureId, `${requestId}\0${PKP_SIGN_NAME}`);
+      json = parseJson(this.store.claimForUse(decision.presignatureId, `${requestId}\0${PKP_SIGN_NAME}`));
     } catch (e) {
       if (e instanceof ConflictError || e instanceof NotFoundError) throw e;
       throw new InternalError("cannot claim the presignature", { cause: e });

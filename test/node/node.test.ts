@@ -325,7 +325,7 @@ describe("node processes (4 nodes, real chain)", function () {
         requestId,
       );
       expect(again.status).to.equal(409);
-      expect(again.body.details).to.include("reason: PresignatureUsed");
+      expect(again.body.details).to.include("reason: PresignatureAlreadyUsed");
 
       const digest2 = getBytes(keccak256(Buffer.from("after the crash")));
       const answers = await signAll(sigs, pkp.pubkey, digest2);

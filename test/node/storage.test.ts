@@ -218,6 +218,180 @@ describe("NodeStore", () => {
     });
   });
 
+  describe("key shares in batches, routed on chain", () => {
+    it("insert a batch in one transaction and count the routed ones", () => {
+      store.putKeyShares([
+        { keyId: "0x04aa", share: bytes("a") },
+        { keyId: "0x04bb", share: bytes("b") },
+      ]);
+      expect(store.countKeyShares()).to.deep.equal({ total: 2, routed: 0 });
+      expect(store.markKeySharesRouted(["0x04aa", "0x04cc"])).to.equal(1);
+      expect(store.markKeySharesRouted(["0x04aa"])).to.equal(0);
+      reopen();
+      expect(store.countKeyShares()).to.deep.equal({ total: 2, routed: 1 });
+      expect(store.getKeyShare("0x04bb")).to.deep.equal(bytes("b"));
+    });
+
+    it("refuse a batch holding a different share for a stored key, keeping none of it", () => {
+      store.putKeyShare("0x04aa", bytes("a"));
+      expect(() =>
+        store.putKeyShares([
+          { keyId: "0x04bb", share: bytes("b") },
+          { keyId: "0x04aa", share: bytes("other") },
+        ]),
+      )
+        .to.throw(ConflictError)
+        .with.property("reason", "KeyShareExists");
+      expect(store.keyShareIds()).to.deep.equal(["0x04aa"]);
+      expect(() => store.putKeyShares([{ keyId: "", share: bytes("x") }])).to.throw(RangeError, "key id");
+      expect(() => store.markKeySharesRouted([""])).to.throw(RangeError, "key id");
+    });
+  });
+
+  describe("presignatures assigned by a leader", () => {
+    const value = () => randomBytes(48);
+
+    it("are picked free, oldest first, by their holders and an owner filter", () => {
+      store.insertPresignatures([
+        { id: "a", value: value(), holders: [1, 2, 3, 4] },
+        { id: "b", value: value(), holders: [1, 2, 3] },
+        { id: "c", value: value() },
+        { id: "d", value: value(), holders: [2, 3, 4] },
+      ]);
+      expect(store.freePresignatureIds()).to.deep.equal(["a", "b", "c", "d"]);
+      expect(store.freePresignatureIds({ limit: 2 })).to.deep.equal(["a", "b"]);
+      expect(store.freePresignatureIds({ limit: 0 })).to.deep.equal([]);
+      expect(store.freePresignatureIds({ holdersInclude: [1, 2, 3] })).to.deep.equal(["a", "b"]);
+      expect(store.freePresignatureIds({ holdersInclude: [2, 4] })).to.deep.equal(["a", "d"]);
+      expect(store.freePresignatureIds({ holdersInclude: [1, 5] })).to.deep.equal([]);
+      expect(store.freePresignatureIds({ holdersInclude: [1], filter: (id) => id !== "a" })).to.deep.equal([
+        "b",
+      ]);
+      expect(store.presignatureHolders("b")).to.deep.equal([1, 2, 3]);
+      expect(store.presignatureHolders("c")).to.equal(undefined);
+      expect(store.presignatureHolders("zz")).to.equal(undefined);
+    });
+
+    it("refuse holders that are not positive integers", () => {
+      expect(() => store.insertPresignatures([{ id: "a", value: value(), holders: [0, 1] }])).to.throw(
+        RangeError,
+        "holders",
+      );
+      expect(() => store.insertPresignatures([{ id: "a", value: value(), holders: [1.5] }])).to.throw(
+        RangeError,
+        "holders",
+      );
+      expect(() => store.freePresignatureIds({ holdersInclude: [-1] })).to.throw(RangeError, "holders");
+      expect(store.countUnusedPresignatures()).to.equal(0);
+    });
+
+    it("go free → assigned → used, and only the assigned request may claim one", () => {
+      const v = value();
+      store.insertPresignatures([{ id: "cc", value: v, holders: [1, 2, 3, 4] }]);
+      expect(store.presignatureState("cc")).to.equal("free");
+      expect(store.assignPresignature("cc", "req1")).to.equal(true);
+      expect(store.assignPresignature("cc", "req2")).to.equal(false);
+      expect(store.assignPresignature("nope", "req2")).to.equal(false);
+      expect(store.presignatureState("cc")).to.equal("assigned");
+      expect(store.freePresignatureIds()).to.deep.equal([]);
+      expect(store.countUnusedPresignatures()).to.equal(1);
+      expect(store.presignatureCounts()).to.deep.equal({ free: 0, assigned: 1, used: 0 });
+      expect(() => store.claimForUse("cc", "req2"))
+        .to.throw(ConflictError, "assigned to another request")
+        .with.property("reason", "PresignatureAssigned");
+      expect(store.presignatureClaim("cc")).to.equal(undefined);
+      expect(store.claimForUse("cc", "req1")).to.deep.equal(v);
+      expect(store.presignatureState("cc")).to.equal("used");
+      expect(store.presignatureCounts()).to.deep.equal({ free: 0, assigned: 0, used: 1 });
+      expect(store.assignPresignature("cc", "req3")).to.equal(false);
+      expect(store.presignatureState("zz")).to.equal(undefined);
+    });
+
+    it("keep the leader's decision with the assignment, sealed and durable across a restart", () => {
+      store.insertPresignatures([
+        { id: "p1", value: value() },
+        { id: "p2", value: value() },
+      ]);
+      const decision = { requestId: "lit_1", signingSet: [1, 2, 3], presignatureId: "p1" };
+      expect(store.assignPresignature("p1", "lit_1\0pkpSign", decision)).to.equal(true);
+      expect(store.leaderDecision("lit_2\0pkpSign")).to.equal(undefined);
+      reopen();
+      expect(store.leaderDecision("lit_1\0pkpSign")).to.deep.equal(decision);
+      expect(store.presignatureState("p1")).to.equal("assigned");
+      const files = fs.readdirSync(dir).map((f) => fs.readFileSync(path.join(dir, f)));
+      for (const f of files) expect(f.includes(Buffer.from("signingSet"))).to.equal(false);
+      expect(() => store.leaderDecision("")).to.throw(RangeError, "request id");
+    });
+
+    it("refuse a second decision for a request and leave the second presignature free", () => {
+      store.insertPresignatures([
+        { id: "p1", value: value() },
+        { id: "p2", value: value() },
+      ]);
+      store.assignPresignature("p1", "lit_1", { presignatureId: "p1" });
+      expect(() => store.assignPresignature("p2", "lit_1", { presignatureId: "p2" }))
+        .to.throw(ConflictError)
+        .with.property("reason", "DecisionExists");
+      expect(store.presignatureState("p2")).to.equal("free");
+      expect(store.leaderDecision("lit_1")).to.deep.equal({ presignatureId: "p1" });
+    });
+
+    it("refuse a decision sealed for another request", () => {
+      store.insertPresignatures([
+        { id: "p1", value: value() },
+        { id: "p2", value: value() },
+      ]);
+      store.assignPresignature("p1", "lit_1", { presignatureId: "p1" });
+      store.assignPresignature("p2", "lit_2", { presignatureId: "p2" });
+      store.close();
+      const db = new Database(path.join(dir, "node.db"));
+      const { value: sealed } = db
+        .prepare("SELECT value FROM decisions WHERE request_id = 'lit_1'")
+        .get() as {
+        value: Buffer;
+      };
+      db.prepare("UPDATE decisions SET value = ? WHERE request_id = 'lit_2'").run(sealed);
+      db.close();
+      store = NodeStore.open({ dataDir: dir, nodeSecretKey: nodeKey });
+      expect(() => store.leaderDecision("lit_2")).to.throw(SealedValueError);
+    });
+
+    it("are marked assigned on another leader's notice, leaving used and unknown ones alone", () => {
+      store.insertPresignatures([
+        { id: "a", value: value() },
+        { id: "b", value: value() },
+        { id: "c", value: value() },
+      ]);
+      store.claimForUse("c", "lit_0");
+      expect(store.markPresignaturesAssigned(["a", "c", "zz"], "lit_1")).to.equal(1);
+      expect(store.markPresignaturesAssigned(["a"], "lit_2")).to.equal(0);
+      reopen();
+      expect(store.presignatureCounts()).to.deep.equal({ free: 1, assigned: 1, used: 1 });
+      expect(() => store.claimForUse("a", "lit_2")).to.throw(ConflictError, "assigned to another request");
+      expect(store.claimForUse("b", "lit_2")).to.have.length(48);
+      expect(() => store.markPresignaturesAssigned([""], "lit_1")).to.throw(RangeError, "presignature id");
+      expect(() => store.markPresignaturesAssigned(["a"], "")).to.throw(RangeError, "request id");
+    });
+
+    it("adds the new columns to a database made by the earlier schema", () => {
+      store.close();
+      const old = path.join(dir, "old");
+      fs.mkdirSync(old);
+      const db = new Database(path.join(old, "node.db"));
+      db.exec(`
+        CREATE TABLE key_shares (key_id TEXT PRIMARY KEY, value BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;
+        CREATE TABLE presignatures (id TEXT PRIMARY KEY, value BLOB NOT NULL, created_at INTEGER NOT NULL,
+          claimed_by TEXT, claimed_at INTEGER) STRICT;
+      `);
+      db.close();
+      store = NodeStore.open({ dataDir: old, nodeSecretKey: nodeKey });
+      store.insertPresignatures([{ id: "a", value: value(), holders: [1, 2, 3] }]);
+      expect(store.freePresignatureIds({ holdersInclude: [1, 2, 3] })).to.deep.equal(["a"]);
+      store.putKeyShares([{ keyId: "k", share: bytes("k") }]);
+      expect(store.markKeySharesRouted(["k"])).to.equal(1);
+    });
+  });
+
   describe("kv", () => {
     it("puts, overwrites, reads and deletes, also after reopening", () => {
       store.kvPutJson("pool", { target: 10, epoch: 3 });

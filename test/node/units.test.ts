@@ -1,6 +1,4 @@
 import { expect } from "chai";
-import { mkdtempSync, readFileSync } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { hkdf } from "@noble/hashes/hkdf";
 import { sha256 } from "@noble/hashes/sha2";
@@ -10,10 +8,8 @@ import { Wallet, keccak256 } from "ethers";
 import { nodeUrl, sortValidators, tokenIdOf } from "../../src/node/chain";
 import { nodeCommand } from "../../src/node/command";
 import { parseNodeConfig } from "../../src/node/config";
-import { ConflictError, NotFoundError } from "../../src/node/errors";
 import { commsKeyFromUint, deriveCommsKeyPair } from "../../src/node/keys";
 import { LeaderBook, leaderOrder, presignatureOwner, type Decision } from "../../src/node/signing/leader";
-import { NodeStore } from "../../src/node/store";
 
 const KEY = "0x" + "11".repeat(32);
 const ADDR = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -163,53 +159,6 @@ describe("node units", () => {
         Array.from({ length: 40 }, (_, k) => presignatureOwner(keccak256(Uint8Array.of(k)).slice(2), 4)),
       );
       expect([...owners].sort()).to.deep.equal([1, 2, 3, 4]);
-    });
-  });
-
-  describe("NodeStore", () => {
-    const secret = hexToBytes("22".repeat(32));
-
-    it("claims a presignature once: a second claim is refused, also after reopening the database", () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), "store-"));
-      const s = new NodeStore(dir, secret);
-      s.putPresignatures([{ id: "aa", holders: [1, 2, 3], json: { share: "secret-value-1234" } }]);
-      expect(s.claimPresignature("aa", "req1")).to.deep.equal({ share: "secret-value-1234" });
-      s.close();
-      const again = new NodeStore(dir, secret);
-      expect(() => again.claimPresignature("aa", "req1")).to.throw(ConflictError, /already used/);
-      expect(() => again.claimPresignature("aa", "req2")).to.throw(ConflictError);
-      expect(() => again.claimPresignature("bb", "req2")).to.throw(NotFoundError);
-      again.close();
-    });
-
-    it("lets only the request a leader assigned a presignature to claim it", () => {
-      const s = new NodeStore(mkdtempSync(path.join(os.tmpdir(), "store-")), secret);
-      s.putPresignatures([{ id: "cc", holders: [1, 2, 3, 4], json: {} }]);
-      expect(s.freePresignatureIds([1, 2, 3], () => true)).to.deep.equal(["cc"]);
-      expect(s.freePresignatureIds([1, 5], () => true)).to.deep.equal([]);
-      expect(s.assignPresignature("cc", "req1")).to.equal(true);
-      expect(s.assignPresignature("cc", "req2")).to.equal(false);
-      expect(() => s.claimPresignature("cc", "req2")).to.throw(ConflictError, /another request/);
-      expect(s.claimPresignature("cc", "req1")).to.deep.equal({});
-      expect(s.countPresignatures()).to.deep.equal({ free: 0, assigned: 0, used: 1 });
-      s.close();
-    });
-
-    it("keeps secrets encrypted at rest, openable only with the node's key", () => {
-      const dir = mkdtempSync(path.join(os.tmpdir(), "store-"));
-      const s = new NodeStore(dir, secret);
-      s.putSecret("networkKey", { secretShare: "deadbeefcafebabe0123456789" });
-      s.putPkpKeys([{ pubkey: "0x04ab", share: { secretShare: "feedfacefeedface0011223344" } }]);
-      s.close();
-      const raw = readFileSync(path.join(dir, "node.sqlite")).toString("latin1");
-      expect(raw).to.not.include("deadbeefcafebabe0123456789");
-      expect(raw).to.not.include("feedfacefeedface0011223344");
-      const other = new NodeStore(dir, hexToBytes("33".repeat(32)));
-      expect(() => other.getSecret("networkKey")).to.throw();
-      other.close();
-      const same = new NodeStore(dir, secret);
-      expect(same.getPkpKey("0x04ab")).to.deep.equal({ secretShare: "feedfacefeedface0011223344" });
-      same.close();
     });
   });
 });

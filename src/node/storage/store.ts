@@ -7,6 +7,11 @@
  * immediate transaction, committed before the value is returned. A presignature is therefore
  * handed out at most once, across restarts and across processes sharing the file; a crash between
  * the claim and its use loses that presignature, never reuses it.
+ *
+ * A presignature goes free → assigned (to one request, by the leader that owns it, or on a leader's
+ * notice that it assigned it) → used (claimed). An assigned presignature can only be claimed by the
+ * request it was assigned to. The leader's decision is stored in the same transaction as the
+ * assignment, so a restarted leader repeats it.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -51,10 +56,41 @@ export interface PresignatureClaim {
   claimedAt: number;
 }
 
+export type PresignatureState = "free" | "assigned" | "used";
+
+export interface NewPresignature {
+  id: string;
+  value: Uint8Array;
+  /** The participants (1-based) holding a share of it; required to pick it for a signing set. */
+  holders?: readonly number[];
+}
+
+export interface FreePresignatureQuery {
+  /** Only presignatures whose holders include every one of these participants. */
+  holdersInclude?: readonly number[];
+  /** Only ids this accepts (e.g. the presignatures a leader owns). */
+  filter?: (id: string) => boolean;
+  /** At most this many (default: all). */
+  limit?: number;
+}
+
 const MAX_ROW_KEY = 256;
 const CHECK_PLAINTEXT = new TextEncoder().encode("pkp-network storage key check");
 
-type Table = "key_shares" | "network_key_shares" | "presignatures" | "kv" | "meta";
+type Table = "key_shares" | "network_key_shares" | "presignatures" | "kv" | "meta" | "decisions";
+
+function checkHolders(holders: readonly number[]): void {
+  if (!Array.isArray(holders) || holders.some((h) => !Number.isSafeInteger(h) || h < 1)) {
+    throw new RangeError("presignature holders must be positive integers (1-based participants)");
+  }
+}
+
+/** Adds a column to a table created by an earlier version of this store. */
+function addColumn(db: Database.Database, table: string, column: string, definition: string): void {
+  const columns = db.pragma(`table_info(${table})`) as { name: string }[];
+  if (!columns.some((c) => c.name === column))
+    db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+}
 
 function checkRowKey(what: string, key: string): void {
   if (typeof key !== "string" || key.length === 0 || key.length > MAX_ROW_KEY) {
@@ -97,7 +133,12 @@ export class NodeStore {
           claimed_by TEXT, claimed_at INTEGER) STRICT;
         CREATE INDEX IF NOT EXISTS presignatures_unused ON presignatures (created_at, id) WHERE claimed_by IS NULL;
         CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value BLOB NOT NULL) STRICT;
+        CREATE TABLE IF NOT EXISTS decisions (
+          request_id TEXT PRIMARY KEY, value BLOB NOT NULL, created_at INTEGER NOT NULL) STRICT;
       `);
+      addColumn(db, "key_shares", "routed", "INTEGER NOT NULL DEFAULT 0");
+      addColumn(db, "presignatures", "holders", "TEXT");
+      addColumn(db, "presignatures", "assigned_to", "TEXT");
       const store = new NodeStore(file, db, key, options.now ?? Date.now);
       store.checkKey();
       return store;
@@ -182,6 +223,28 @@ export class NodeStore {
     return this.getShare("key_shares", keyId);
   }
 
+  /** Inserts a batch of key shares in one transaction, with `putKeyShare`'s rules for each. */
+  putKeyShares(batch: readonly { keyId: string; share: Uint8Array }[]): void {
+    this.db
+      .transaction(() => {
+        for (const k of batch) this.insertOnce("key_shares", k.keyId, k.share);
+      })
+      .immediate();
+  }
+
+  /** Marks key shares as routed on chain; returns how many were newly marked. */
+  markKeySharesRouted(keyIds: readonly string[]): number {
+    for (const id of keyIds) checkRowKey("key id", id);
+    const update = this.db.prepare("UPDATE key_shares SET routed = 1 WHERE key_id = ? AND routed = 0");
+    return this.db.transaction(() => keyIds.reduce((n, id) => n + update.run(id).changes, 0)).immediate();
+  }
+
+  countKeyShares(): { total: number; routed: number } {
+    return this.db
+      .prepare("SELECT count(*) AS total, COALESCE(SUM(routed), 0) AS routed FROM key_shares")
+      .get() as { total: number; routed: number };
+  }
+
   keyShareIds(): string[] {
     return (
       this.db.prepare("SELECT key_id FROM key_shares ORDER BY created_at, key_id").all() as {
@@ -203,16 +266,20 @@ export class NodeStore {
   // ---- presignatures ----
 
   /** Inserts a batch in one transaction; an id already present refuses the whole batch. */
-  insertPresignatures(batch: readonly { id: string; value: Uint8Array }[]): void {
-    for (const p of batch) checkRowKey("presignature id", p.id);
+  insertPresignatures(batch: readonly NewPresignature[]): void {
+    for (const p of batch) {
+      checkRowKey("presignature id", p.id);
+      if (p.holders !== undefined) checkHolders(p.holders);
+    }
     const insert = this.db.prepare(
-      "INSERT INTO presignatures (id, value, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      "INSERT INTO presignatures (id, value, created_at, holders) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     );
     this.db
       .transaction(() => {
         const at = this.now();
         for (const p of batch) {
-          const { changes } = insert.run(p.id, this.sealRow("presignatures", p.id, p.value), at);
+          const holders = p.holders === undefined ? null : JSON.stringify(p.holders);
+          const { changes } = insert.run(p.id, this.sealRow("presignatures", p.id, p.value), at, holders);
           if (changes !== 1) {
             throw new ConflictError(`presignature ${p.id} already exists`, { reason: "PresignatureExists" });
           }
@@ -223,22 +290,28 @@ export class NodeStore {
 
   /**
    * Marks presignature `id` used by `requestId`, durably, and only then returns its value. Its
-   * sealed value is erased in the same transaction. A second claim, by any request, is refused.
+   * sealed value is erased in the same transaction. A second claim, by any request, is refused, and
+   * so is a claim by another request than the one the presignature was assigned to.
    */
   claimForUse(id: string, requestId: string): Uint8Array {
     checkRowKey("presignature id", id);
     checkRowKey("request id", requestId);
     return this.db
       .transaction(() => {
-        const row = this.db.prepare("SELECT value, claimed_by FROM presignatures WHERE id = ?").get(id) as
-          | { value: Buffer; claimed_by: string | null }
-          | undefined;
+        const row = this.db
+          .prepare("SELECT value, claimed_by, assigned_to FROM presignatures WHERE id = ?")
+          .get(id) as { value: Buffer; claimed_by: string | null; assigned_to: string | null } | undefined;
         if (row === undefined) {
           throw new NotFoundError(`no presignature ${id}`, { reason: "PresignatureNotFound" });
         }
         if (row.claimed_by !== null) {
           throw new ConflictError(`presignature ${id} was already used (by ${row.claimed_by})`, {
             reason: "PresignatureAlreadyUsed",
+          });
+        }
+        if (row.assigned_to !== null && row.assigned_to !== requestId) {
+          throw new ConflictError(`presignature ${id} is assigned to another request`, {
+            reason: "PresignatureAssigned",
           });
         }
         const value = this.openRow("presignatures", id, row.value);
@@ -268,6 +341,124 @@ export class NodeStore {
         .prepare("SELECT id FROM presignatures WHERE claimed_by IS NULL ORDER BY created_at, id LIMIT ?")
         .all(limit) as { id: string }[]
     ).map((r) => r.id);
+  }
+
+  /**
+   * Free (neither assigned nor used) presignature ids, oldest first. With `holdersInclude`, only
+   * those whose recorded holders include every listed participant.
+   */
+  freePresignatureIds(query: FreePresignatureQuery = {}): string[] {
+    const { holdersInclude, filter, limit = Infinity } = query;
+    if (holdersInclude !== undefined) checkHolders(holdersInclude);
+    const out: string[] = [];
+    if (limit <= 0) return out;
+    const rows = this.db
+      .prepare(
+        "SELECT id, holders FROM presignatures WHERE claimed_by IS NULL AND assigned_to IS NULL ORDER BY created_at, id",
+      )
+      .iterate() as IterableIterator<{ id: string; holders: string | null }>;
+    for (const r of rows) {
+      if (filter !== undefined && !filter(r.id)) continue;
+      if (holdersInclude !== undefined) {
+        if (r.holders === null) continue;
+        const holders = new Set(JSON.parse(r.holders) as number[]);
+        if (!holdersInclude.every((i) => holders.has(i))) continue;
+      }
+      out.push(r.id);
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** The participants recorded as holding presignature `id` (undefined: unknown id or not recorded). */
+  presignatureHolders(id: string): number[] | undefined {
+    const row = this.db.prepare("SELECT holders FROM presignatures WHERE id = ?").get(id) as
+      | { holders: string | null }
+      | undefined;
+    if (row === undefined || row.holders === null) return undefined;
+    return JSON.parse(row.holders) as number[];
+  }
+
+  presignatureState(id: string): PresignatureState | undefined {
+    const row = this.db.prepare("SELECT claimed_by, assigned_to FROM presignatures WHERE id = ?").get(id) as
+      | { claimed_by: string | null; assigned_to: string | null }
+      | undefined;
+    if (row === undefined) return undefined;
+    if (row.claimed_by !== null) return "used";
+    return row.assigned_to !== null ? "assigned" : "free";
+  }
+
+  presignatureCounts(): Record<PresignatureState, number> {
+    return this.db
+      .prepare(
+        `SELECT COALESCE(SUM(claimed_by IS NULL AND assigned_to IS NULL), 0) AS free,
+                COALESCE(SUM(claimed_by IS NULL AND assigned_to IS NOT NULL), 0) AS assigned,
+                COALESCE(SUM(claimed_by IS NOT NULL), 0) AS used
+         FROM presignatures`,
+      )
+      .get() as Record<PresignatureState, number>;
+  }
+
+  /**
+   * Leader: durably assigns free presignature `id` to `requestId` and, in the same transaction,
+   * stores the leader's `decision` for that request (sealed). False if the presignature is not
+   * free (unknown, assigned or used). A second decision for the same request is refused.
+   */
+  assignPresignature(id: string, requestId: string, decision?: unknown): boolean {
+    checkRowKey("presignature id", id);
+    checkRowKey("request id", requestId);
+    return this.db
+      .transaction(() => {
+        const { changes } = this.db
+          .prepare(
+            "UPDATE presignatures SET assigned_to = ? WHERE id = ? AND claimed_by IS NULL AND assigned_to IS NULL",
+          )
+          .run(requestId, id);
+        if (changes !== 1) return false;
+        if (decision !== undefined) {
+          const inserted = this.db
+            .prepare(
+              "INSERT INTO decisions (request_id, value, created_at) VALUES (?, ?, ?) ON CONFLICT (request_id) DO NOTHING",
+            )
+            .run(
+              requestId,
+              this.sealRow("decisions", requestId, new TextEncoder().encode(JSON.stringify(decision))),
+              this.now(),
+            );
+          if (inserted.changes !== 1) {
+            throw new ConflictError(`a decision for request ${requestId} is already stored`, {
+              reason: "DecisionExists",
+            });
+          }
+        }
+        return true;
+      })
+      .immediate();
+  }
+
+  /**
+   * Marks presignatures another leader assigned to `requestId` as no longer free here. Ids unknown,
+   * already assigned or used are left alone. Returns how many were marked.
+   */
+  markPresignaturesAssigned(ids: readonly string[], requestId: string): number {
+    for (const id of ids) checkRowKey("presignature id", id);
+    checkRowKey("request id", requestId);
+    const update = this.db.prepare(
+      "UPDATE presignatures SET assigned_to = ? WHERE id = ? AND claimed_by IS NULL AND assigned_to IS NULL",
+    );
+    return this.db
+      .transaction(() => ids.reduce((n, id) => n + update.run(requestId, id).changes, 0))
+      .immediate();
+  }
+
+  /** The decision stored with `assignPresignature` for `requestId`, if any. */
+  leaderDecision<T>(requestId: string): T | undefined {
+    checkRowKey("request id", requestId);
+    const row = this.db.prepare("SELECT value FROM decisions WHERE request_id = ?").get(requestId) as
+      | { value: Buffer }
+      | undefined;
+    if (row === undefined) return undefined;
+    return JSON.parse(new TextDecoder().decode(this.openRow("decisions", requestId, row.value))) as T;
   }
 
   countUnusedPresignatures(): number {
