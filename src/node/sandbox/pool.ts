@@ -102,7 +102,12 @@ export class SandboxPool {
       (w) => new Promise<void>((resolve) => (w.dead ? resolve() : w.child.once("exit", () => resolve()))),
     );
     for (const w of this.workers) if (!w.dead) w.child.kill("SIGKILL");
-    await Promise.all(exits);
+    const keepAlive = setInterval(() => undefined, 1 << 30);
+    try {
+      await Promise.all(exits);
+    } finally {
+      clearInterval(keepAlive);
+    }
   }
 
   /** Runs one action in a fresh isolate. Never throws: every failure is a result with a typed error. */
