@@ -260,7 +260,7 @@ describe("sandbox", function () {
     });
 
     it("has crypto.getRandomValues, so ethers can make a random wallet", async () => {
-      const code = `const a = ethers.Wallet.createRandom().address; const b = ethers.Wallet.createRandom().address;
+      const code = `const a = new ethers.Wallet(ethers.utils.randomBytes(32)).address; const b = new ethers.Wallet(ethers.utils.randomBytes(32)).address;
         Lit.Actions.setResponse({ response: JSON.stringify([ethers.utils.isAddress(a), a !== b]) });`;
       const result = await pool.runAction({ code });
       expect(result.error).to.equal(undefined);
