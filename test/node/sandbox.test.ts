@@ -25,7 +25,7 @@ describe("sandbox", function () {
   let allow: string[];
 
   before(async () => {
-    pool = new SandboxPool({ size: 2, limits: { timeoutMs: 3000, memoryMb: 64 } });
+    pool = new SandboxPool({ size: 2, limits: { timeoutMs: 10_000, memoryMb: 64 } });
     await pool.start();
     server = createServer((req, res) => {
       res.setHeader("content-type", "application/json");
