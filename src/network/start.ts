@@ -85,9 +85,25 @@ function track(child: ManagedProcess): ManagedProcess {
   void child.exited.then(() => live.delete(child));
   if (!exitHookInstalled) {
     exitHookInstalled = true;
-    process.once("exit", () => {
+    const killAll = () => {
       for (const c of live) c.signal("SIGKILL");
-    });
+    };
+    process.once("exit", killAll);
+    // A signal's default action ends the process without "exit": when nobody else handles the
+    // signal (the network:start task does, to stop gracefully), kill the children and exit as the
+    // signal would have.
+    for (const [signal, code] of [
+      ["SIGINT", 130],
+      ["SIGTERM", 143],
+      ["SIGHUP", 129],
+    ] as const) {
+      const onSignal = () => {
+        if (process.listenerCount(signal) > 1) return;
+        killAll();
+        process.exit(code);
+      };
+      process.on(signal, onSignal);
+    }
   }
   return child;
 }
