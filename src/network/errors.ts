@@ -1,23 +1,10 @@
 /** Errors of the local network launcher: one base class, a short message, details and a cause chain. */
-export interface NetworkErrorOptions {
-  details?: readonly string[];
-  cause?: unknown;
-}
+import { DetailedError, type DetailedErrorOptions } from "../errors";
 
-export class NetworkError extends Error {
+export type NetworkErrorOptions = DetailedErrorOptions;
+
+export class NetworkError extends DetailedError {
   override name = "NetworkError";
-  readonly shortMessage: string;
-  readonly details: readonly string[];
-
-  constructor(shortMessage: string, options: NetworkErrorOptions = {}) {
-    const details = options.details ?? [];
-    super(
-      details.length ? `${shortMessage}\n${details.map((d) => `  - ${d}`).join("\n")}` : shortMessage,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
-    this.shortMessage = shortMessage;
-    this.details = details;
-  }
 }
 
 /** A child process (chain or node) exited before the network was ready. */

@@ -2,26 +2,12 @@
  * Errors of the client SDK. One base class with a short message, details and a `cause` chain;
  * subclasses carry named fields so that callers (and tests) can see which node failed and why.
  */
-export interface SdkErrorOptions {
-  details?: readonly string[];
-  cause?: unknown;
-}
+import { DetailedError, type DetailedErrorOptions } from "../errors";
 
-export class SdkError extends Error {
+export type SdkErrorOptions = DetailedErrorOptions;
+
+export class SdkError extends DetailedError {
   override name = "SdkError";
-  /** The message without details. */
-  readonly shortMessage: string;
-  readonly details: readonly string[];
-
-  constructor(shortMessage: string, options: SdkErrorOptions = {}) {
-    const details = options.details ?? [];
-    super(
-      details.length ? `${shortMessage}\n${details.map((d) => `  - ${d}`).join("\n")}` : shortMessage,
-      options.cause === undefined ? undefined : { cause: options.cause },
-    );
-    this.shortMessage = shortMessage;
-    this.details = details;
-  }
 }
 
 /** A parameter given to the SDK is malformed. */
