@@ -43,6 +43,30 @@ const NETWORK_KEY_ID = "networkKeyId";
 const jsonBytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 const parseJson = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
 
+export interface SigningShareRequest {
+  requestId: string;
+  sigName: string;
+  /** SEC1 uncompressed hex with 0x. */
+  pubkey: string;
+  /** The 32-byte digest to sign. */
+  hash: Uint8Array;
+}
+
+/** This node's part of a signing session (see `PkpNode.signingShare`). */
+export type SigningShare =
+  | { member: false; index: number; decision: Decision }
+  | {
+      member: true;
+      index: number;
+      decision: Decision;
+      share: ReturnType<typeof signatureShareToJSON>;
+      presignature: ReturnType<typeof presignaturePublicToJSON>;
+      /** The PKP's public key, uncompressed hex without 0x. */
+      publicKey: string;
+      /** This node's public key share, compressed hex without 0x. */
+      publicKeyShare: string;
+    };
+
 type Purpose = "network-key" | "pkp-keys" | "presign";
 
 export interface NodeStatus {
@@ -533,6 +557,65 @@ export class PkpNode {
     });
   }
 
+  /**
+   * One signing share of `hash` by the PKP `pubkey`, for the signing session (requestId, sigName):
+   * agrees the signing set and presignature with the session's leader, durably claims the
+   * presignature and computes this node's Lagrange-weighted share. The caller has checked the
+   * permission. Every node that takes part must call this with the same (requestId, sigName, pubkey,
+   * hash); a node left out of the signing set gets `member: false` and no share.
+   */
+  async signingShare(req: SigningShareRequest): Promise<SigningShare> {
+    const me = this.me;
+    if (me === undefined) throw new InternalError("this node is not a current validator");
+    const pubkey = req.pubkey.toLowerCase();
+    const stored = this.store.getKeyShare(pubkey);
+    if (stored === undefined)
+      throw new NotFoundError("this node holds no share of that key", { reason: "UnknownKey" });
+    const key = keyShareFromJson(secp256k1Group, parseJson(stored));
+    const join: JoinRequest = {
+      requestId: req.requestId,
+      sigName: req.sigName,
+      pubkey,
+      hash: "0x" + bytesToHex(req.hash),
+    };
+    const decision = await this.#agree(join);
+    if (
+      !decision.signingSet.includes(me.index) ||
+      decision.pubkey !== join.pubkey ||
+      decision.hash !== join.hash
+    )
+      return { member: false, index: me.index, decision };
+    // Durably claim before computing anything (kill -9 after this line never reuses it).
+    let json: unknown;
+    try {
+      json = parseJson(this.store.claimForUse(decision.presignatureId, `${req.requestId}\0${req.sigName}`));
+    } catch (e) {
+      if (e instanceof ConflictError || e instanceof NotFoundError) throw e;
+      throw new InternalError("cannot claim the presignature", { cause: e });
+    }
+    const presignature = Presignature.fromJSON(json);
+    const share = signWeightedShare(
+      presignature,
+      key,
+      req.hash,
+      requestEntropy(req.requestId, req.sigName),
+      decision.signingSet,
+    );
+    this.log.info(
+      { requestId: req.requestId, sigName: req.sigName, signingSet: decision.signingSet },
+      "share released",
+    );
+    return {
+      member: true,
+      index: me.index,
+      decision,
+      share: signatureShareToJSON(share),
+      presignature: presignaturePublicToJSON(presignature.pub),
+      publicKey: bytesToHex(key.publicKey.toBytes(false)),
+      publicKeyShare: bytesToHex(key.publicKeyShares.get(me.index)!.toBytes(true)),
+    };
+  }
+
   async pkpSign(req: PkpSignRequest, requestId: string): Promise<PkpSignResponse & Record<string, unknown>> {
     const me = this.me;
     if (me === undefined) throw new InternalError("this node is not a current validator");
@@ -540,25 +623,11 @@ export class PkpNode {
     const tokenId = tokenIdOf(pubkeyBytes);
     const auth = await this.authenticateSigner(req, tokenId);
     await this.checkPermission(tokenId, auth.address);
-    const stored = this.store.getKeyShare(req.pubkey.toLowerCase());
-    if (stored === undefined)
-      throw new NotFoundError("this node holds no share of that key", { reason: "UnknownKey" });
-    const key = keyShareFromJson(secp256k1Group, parseJson(stored));
     const hash = Uint8Array.from(req.toSign);
-    const join: JoinRequest = {
-      requestId,
-      sigName: PKP_SIGN_NAME,
-      pubkey: req.pubkey.toLowerCase(),
-      hash: "0x" + bytesToHex(hash),
-    };
-    const decision = await this.#agree(join);
+    const r = await this.signingShare({ requestId, sigName: PKP_SIGN_NAME, pubkey: req.pubkey, hash });
     const digest = bytesToHex(hash);
     const base = { success: true, signedData: [...hash] };
-    if (
-      !decision.signingSet.includes(me.index) ||
-      decision.pubkey !== join.pubkey ||
-      decision.hash !== join.hash
-    ) {
+    if (!r.member) {
       return {
         ...base,
         signatureShare: {
@@ -571,52 +640,32 @@ export class PkpNode {
           sig_type: "K256",
         },
         pkpNetwork: {
-          signingSet: decision.signingSet,
-          presignatureId: decision.presignatureId,
+          signingSet: r.decision.signingSet,
+          presignatureId: r.decision.presignatureId,
           member: false,
         },
       };
     }
-    // Durably claim before computing anything (kill -9 after this line never reuses it).
-    let json: unknown;
-    try {
-      json = parseJson(this.store.claimForUse(decision.presignatureId, `${requestId}\0${PKP_SIGN_NAME}`));
-    } catch (e) {
-      if (e instanceof ConflictError || e instanceof NotFoundError) throw e;
-      throw new InternalError("cannot claim the presignature", { cause: e });
-    }
-    const presignature = Presignature.fromJSON(json);
-    const share = signWeightedShare(
-      presignature,
-      key,
-      hash,
-      requestEntropy(requestId, PKP_SIGN_NAME),
-      decision.signingSet,
-    );
-    const shareJson = signatureShareToJSON(share);
-    this.log.info(
-      { requestId, tokenId: tokenId.toString(16), signingSet: decision.signingSet },
-      "share released",
-    );
+    this.log.info({ requestId, tokenId: tokenId.toString(16) }, "pkpSign share released");
     return {
       ...base,
       signatureShare: {
         digest,
         result: "success",
         share_index: me.index - 1,
-        signature_share: shareJson.share,
-        big_r: shareJson.bigR,
-        public_key: bytesToHex(key.publicKey.toBytes(false)),
+        signature_share: r.share.share,
+        big_r: r.share.bigR,
+        public_key: r.publicKey,
         sig_type: "K256",
       },
       pkpNetwork: {
         member: true,
         index: me.index,
-        signingSet: decision.signingSet,
-        presignatureId: decision.presignatureId,
-        presignature: presignaturePublicToJSON(presignature.pub),
-        share: shareJson,
-        publicKeyShare: bytesToHex(key.publicKeyShares.get(me.index)!.toBytes(true)),
+        signingSet: r.decision.signingSet,
+        presignatureId: r.decision.presignatureId,
+        presignature: r.presignature,
+        share: r.share,
+        publicKeyShare: r.publicKeyShare,
       },
     };
   }
