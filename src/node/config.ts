@@ -42,6 +42,26 @@ export const nodeConfigSchema = z.object({
       roundMs: z.number().int().min(10).max(600_000).default(15000),
     })
     .default({}),
+  /**
+   * An IPFS HTTP gateway (`GET <url>/ipfs/<cid>` returns the raw bytes), where actions named by
+   * `ipfsId` are fetched; the node refuses bytes that do not hash to the CID. Absent: only inline code.
+   */
+  ipfsGatewayUrl: z.string().url().optional(),
+  /**
+   * Chains by name for Lit Actions (`getRpcUrl`, `getLatestNonce`, `callContract`) and access control
+   * conditions. The node's own chain is always there under its name here or, if absent, "hardhat".
+   */
+  chains: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "chain names are 1-64 letters, digits, _ or -"),
+      z.object({ rpcUrl: z.string().url(), chainId: z.number().int().positive() }),
+    )
+    .default({}),
+  /**
+   * Addresses a Lit Action's `fetch` may reach although the policy refuses private/loopback ones
+   * (`host:port` or host), e.g. a test server on 127.0.0.1.
+   */
+  fetchAllow: z.array(z.string().min(1).max(300)).max(100).default([]),
   logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
 });
 
