@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
-import { Wallet, getAddress, getBytes } from "ethers";
+import { Wallet, getBytes } from "ethers";
 import type { Logger } from "pino";
 import { blsG1Group, secp256k1Group } from "../crypto/group";
 import { thresholdFor } from "../crypto/polynomial";
@@ -17,7 +17,7 @@ import {
 import { authenticate, pkpSigningCapability, type Authenticated } from "./auth";
 import { Chain, tokenIdOf, type RoutingSignature, type Validator } from "./chain";
 import type { NodeConfig } from "./config";
-import { ConflictError, InternalError, NotFoundError, NotPermittedError, UnauthorizedError } from "./errors";
+import { ConflictError, InternalError, NotFoundError, UnauthorizedError } from "./errors";
 import { deriveCommsKeyPair, nodeSecretBytes, type CommsKeyPair } from "./keys";
 import { signEnvelope, envelopeSigner, envelopeSchema } from "./peers/envelope";
 import { Peers } from "./peers/peers";
@@ -31,6 +31,7 @@ import {
   type Decision,
   type JoinRequest,
 } from "./signing/leader";
+import { checkSigningPermission } from "./permissions";
 import { NodeStore } from "./storage";
 import type { PkpSignRequest } from "./wire";
 import type { PkpSignResponse } from "./wire";
@@ -532,29 +533,9 @@ export class PkpNode {
     });
   }
 
-  /** Owner, or a permitted address with scope 1 (SignAnything), read at the latest block. */
-  async checkPermission(tokenId: bigint, address: string): Promise<void> {
-    if (!(await this.chain.pkpExists(tokenId))) {
-      if (await this.chain.wasBurned(tokenId))
-        throw new NotPermittedError("the PKP was burned", { reason: "PkpBurned" });
-      throw new NotFoundError("no PKP with this public key exists", { reason: "PkpNotFound" });
-    }
-    const owner = await this.chain.ownerOf(tokenId);
-    if (owner === getAddress(address)) return;
-    if (await this.chain.isPermittedAddress(tokenId, address)) {
-      if (await this.chain.addressHasScope(tokenId, address, 1n)) return;
-      if (await this.chain.addressHasScope(tokenId, address, 2n))
-        throw new NotPermittedError(
-          "the address holds scope 2 (personal messages only); a prehashed digest cannot be shown to be an EIP-191 message",
-          { reason: "ScopeNotSufficient" },
-        );
-      throw new NotPermittedError("the address is permitted without the SignAnything scope", {
-        reason: "ScopeNotSufficient",
-      });
-    }
-    throw new NotPermittedError(`${address} is neither the owner of the PKP nor a permitted address`, {
-      reason: "NotOwnerOrPermitted",
-    });
+  /** See `checkSigningPermission` (src/node/permissions.ts). */
+  async checkPermission(tokenId: bigint, requester: Authenticated | string): Promise<void> {
+    return checkSigningPermission(this.chain, tokenId, requester);
   }
 
   /**
@@ -622,7 +603,7 @@ export class PkpNode {
     const pubkeyBytes = hexToBytes(req.pubkey.slice(2));
     const tokenId = tokenIdOf(pubkeyBytes);
     const auth = await this.authenticateSigner(req, tokenId);
-    await this.checkPermission(tokenId, auth.address);
+    await this.checkPermission(tokenId, auth);
     const hash = Uint8Array.from(req.toSign);
     const r = await this.signingShare({ requestId, sigName: PKP_SIGN_NAME, pubkey: req.pubkey, hash });
     const digest = bytesToHex(hash);
