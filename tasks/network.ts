@@ -28,6 +28,7 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
   )
   .addOptionalParam("pkpKeys", "Routed PKP keys to keep in the pool", undefined, types.int)
   .addOptionalParam("presignatures", "Presignatures to keep in the pool", undefined, types.int)
+  .addOptionalParam("ipfsGateway", "An IPFS gateway for the nodes (e.g. kubo's) instead of the local one")
   .addFlag("json", "Print network.json as one JSON document once ready")
   .addFlag("noCompile", "Do not compile the contracts first")
   .setAction(
@@ -40,6 +41,7 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
         chainPort?: number;
         pkpKeys?: number;
         presignatures?: number;
+        ipfsGateway?: string;
         json: boolean;
         noCompile: boolean;
       },
@@ -59,6 +61,7 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
             ...(args.presignatures === undefined ? {} : { presignatures: args.presignatures }),
           },
           progress: args.json ? "lines" : "auto",
+          ipfsGatewayUrl: args.ipfsGateway,
         });
       } catch (error) {
         if (error instanceof NetworkError) throw new HardhatPluginError(PLUGIN, error.message, error);
@@ -73,6 +76,7 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
             `${label("rpc")}${info.rpcUrl} (chain ${info.chainId})`,
             `${label("staking")}${info.contracts.staking}`,
             `${label("pkp nft")}${info.contracts.pkpNft}`,
+            `${label("ipfs gateway")}${info.ipfsGatewayUrl ?? "none"}`,
             ...info.nodes.map((x, i) => `${label(`node ${i + 1}`)}${x.url} ${x.nodeAddress} pid ${x.pid}`),
             `${label("network.json")}${network.dataDir}/network.json`,
             good("running; Ctrl-C stops every process"),

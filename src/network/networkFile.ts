@@ -38,6 +38,12 @@ export const networkInfoSchema = z.object({
   /** Process id of the embedded chain; null when the network uses an external RPC. */
   chainPid: z.number().int().nullable().default(null),
   startedAt: z.string(),
+  /**
+   * The IPFS gateway the nodes fetch actions named by `ipfsId` from (`GET <url>/ipfs/<cid>`); the local
+   * one started by network:start also takes kubo's `POST <url>/api/v0/add` (action:publish). Absent in
+   * network.json files written before the gateway existed.
+   */
+  ipfsGatewayUrl: z.string().url().optional(),
 });
 
 export type NetworkInfo = z.output<typeof networkInfoSchema>;

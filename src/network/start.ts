@@ -17,6 +17,7 @@ import { localProvider, sleep, startChain, type EmbeddedChain } from "./chain";
 import { deployPkpSystem } from "./deploy";
 import { NetworkError, NetworkTimeoutError, ProcessExitedError } from "./errors";
 import { networkFilePath, readNetworkFile, type NetworkInfo } from "./networkFile";
+import { startGateway, type IpfsGateway } from "./gateway";
 import { freePort, freePorts } from "./ports";
 import { ManagedProcess, isAlive } from "./process";
 import { createProgress, type NodeStatus, type Progress, type ProgressMode } from "./progress";
@@ -48,6 +49,11 @@ export interface StartNetworkOptions {
    * targets; "key" only until every node reports ready (network key voted).
    */
   waitFor?: "full" | "key";
+  /**
+   * An IPFS gateway for the nodes (`GET <url>/ipfs/<cid>`), e.g. a local kubo's. Default: a local
+   * gateway (src/network/gateway.ts) on 127.0.0.1 storing files under `<dataDir>/ipfs`.
+   */
+  ipfsGatewayUrl?: string;
 }
 
 export interface NodeHandle {
@@ -67,11 +73,13 @@ export interface Network {
   readonly dataDir: string;
   readonly nodes: readonly NodeHandle[];
   readonly chain?: EmbeddedChain;
+  /** The local IPFS gateway (absent when `ipfsGatewayUrl` named another one). */
+  readonly gateway?: IpfsGateway;
   /** Kills one node (0-based position in `nodes`) with a signal (default SIGKILL) and waits for its exit. */
   killNode(position: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped node again with the same config and waits until its /status answers ready. */
   restartNode(position: number, timeoutMs?: number): Promise<void>;
-  /** Stops every node, then the chain (SIGTERM, then SIGKILL after `timeoutMs`). Idempotent. */
+  /** Stops every node, then the chain and the gateway (SIGTERM, then SIGKILL after `timeoutMs`). Idempotent. */
   stop(timeoutMs?: number): Promise<void>;
 }
 
@@ -120,6 +128,7 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
 
   const children: ManagedProcess[] = [];
   let chain: EmbeddedChain | undefined;
+  let gateway: IpfsGateway | undefined;
   const nodes: NodeHandle[] = [];
   const started = Date.now();
   try {
@@ -171,7 +180,13 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
     }
     await (await contracts.staking.advanceEpoch()).wait();
 
-    // 4. Configs and processes.
+    // 4. The IPFS gateway, then configs and processes.
+    let ipfsGatewayUrl = options.ipfsGatewayUrl;
+    if (ipfsGatewayUrl === undefined) {
+      gateway = await startGateway({ dir: path.join(dataDir, "ipfs") });
+      ipfsGatewayUrl = gateway.url;
+    }
+    progress.step(`IPFS gateway at ${ipfsGatewayUrl}`);
     const pools = { pkpKeys: 4, presignatures: 16, keyBatch: 4, presignatureBatch: 8, ...options.pools };
     const timeouts = { peerMs: 5000, roundMs: 15000, ...options.timeouts };
     for (let i = 0; i < n; i++) {
@@ -193,6 +208,7 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
         pools,
         timeouts,
         logLevel: options.logLevel ?? "info",
+        ipfsGatewayUrl,
       };
       const configFile = path.join(nodeDir, "config.json");
       writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });
@@ -237,15 +253,17 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
       quorum,
       chainPid: chain ? chain.process.pid : null,
       startedAt: new Date().toISOString(),
+      ipfsGatewayUrl,
     };
     writeFileSync(networkFilePath(dataDir), JSON.stringify(info, null, 2) + "\n");
     progress.done(
       `network of ${n} nodes ready in ${((Date.now() - started) / 1000).toFixed(1)} s (t = ${t}, quorum ${quorum})`,
     );
-    return makeNetwork(info, dataDir, nodes, chain);
+    return makeNetwork(info, dataDir, nodes, chain, gateway);
   } catch (e) {
     for (const h of nodes) await h.process.stop(2000);
     if (chain) await chain.process.stop(2000);
+    if (gateway) await gateway.close();
     throw e;
   }
 }
@@ -352,6 +370,7 @@ function makeNetwork(
   dataDir: string,
   nodes: NodeHandle[],
   chain: EmbeddedChain | undefined,
+  gateway?: IpfsGateway,
 ): Network {
   let stopping: Promise<void> | undefined;
   const check = (position: number): NodeHandle => {
@@ -364,6 +383,7 @@ function makeNetwork(
     dataDir,
     nodes,
     chain,
+    gateway,
     async killNode(position, signal = "SIGKILL") {
       const h = check(position);
       h.process.signal(signal);
@@ -388,6 +408,7 @@ function makeNetwork(
       stopping ??= (async () => {
         await Promise.all(nodes.map((h) => h.process.stop(timeoutMs)));
         if (chain) await chain.process.stop(timeoutMs);
+        if (gateway) await gateway.close();
       })();
       return stopping;
     },
