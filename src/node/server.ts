@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { bytesToHex } from "@noble/hashes/utils";
 import { errorBody, PayloadTooLargeError, toNodeError, InvalidRequestError } from "./errors";
 import type { PkpNode } from "./node";
+import { registerExecuteRoute } from "./execute";
 import { PEER_ROUTE } from "./peers/peers";
 import { DEFAULT_WIRE_LIMITS, ROUTES, parseJsonBody, parseRequest, parseRequestId } from "./wire";
 import type { HandshakeResponse } from "./wire";
@@ -93,6 +94,8 @@ export async function buildServer(node: PkpNode): Promise<FastifyInstance> {
     const body = parseRequest("pkpSign", raw(req), DEFAULT_WIRE_LIMITS);
     return node.pkpSign(body, requestId);
   });
+
+  registerExecuteRoute(app, node);
 
   app.post(PEER_ROUTE, async (req) => {
     const value = parseJsonBody(raw(req), PEER_BODY_LIMIT);

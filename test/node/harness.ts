@@ -65,6 +65,8 @@ export interface Harness {
 export interface HarnessOptions {
   n: number;
   pools?: { pkpKeys: number; presignatures: number; keyBatch: number; presignatureBatch: number };
+  /** Extra node config fields (e.g. `ipfsGatewayUrl`, `fetchAllow`), the same for every node. */
+  config?: Partial<NodeConfigInput>;
 }
 
 async function waitRpc(url: string, timeoutMs: number): Promise<void> {
@@ -147,6 +149,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       pools,
       timeouts: { peerMs: 5000, roundMs: 15000 },
       logLevel: "info",
+      ...options.config,
     };
     const configPath = path.join(dataDir, "config.json");
     writeFileSync(configPath, JSON.stringify(config, null, 2), { mode: 0o600 });

@@ -25,6 +25,9 @@ export interface SandboxPoolOptions {
   readonly watchdogGraceMs?: number;
 }
 
+/** Workers beyond `size` a pool may start for nested runs (child actions, at most 5 deep per request). */
+const MAX_EXTRA_WORKERS = 12;
+
 interface Worker {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
@@ -126,7 +129,7 @@ export class SandboxPool {
     try {
       // A worker that dies before it acknowledged the run never started the action: try another one.
       for (let attempt = 0; ; attempt++) {
-        const worker = await this.acquire();
+        const worker = await this.acquire(params.nested === true);
         try {
           const outcome = await this.runOn(worker, params, limits);
           if (outcome.started || attempt >= 2) return outcome.result;
@@ -299,13 +302,20 @@ export class SandboxPool {
     if (!worker.dead && worker.child.exitCode === null) worker.child.kill("SIGKILL");
   }
 
-  private async acquire(): Promise<Worker> {
+  private async acquire(nested = false): Promise<Worker> {
     for (;;) {
       const idle = this.workers.find((w) => !w.busy && !w.dead && w.child.connected);
       if (idle !== undefined) {
         idle.busy = true;
         await idle.ready;
         if (!idle.dead) return idle;
+        continue;
+      }
+      if (nested && this.workers.length < this.size + MAX_EXTRA_WORKERS) {
+        const extra = this.spawn();
+        extra.busy = true;
+        await extra.ready;
+        if (!extra.dead) return extra;
         continue;
       }
       if (this.workers.length < this.size) {
@@ -320,6 +330,12 @@ export class SandboxPool {
   private release(worker: Worker, wasBusy = true): void {
     if (wasBusy) worker.busy = false;
     if (worker.dead || worker.busy) return;
+    if (this.workers.length > this.size && this.waiting.length === 0) {
+      // An extra worker started for a nested run: stop it (its exit does not start a replacement).
+      worker.busy = true;
+      this.kill(worker);
+      return;
+    }
     const next = this.waiting.shift();
     if (next !== undefined) {
       worker.busy = true;

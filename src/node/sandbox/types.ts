@@ -74,6 +74,12 @@ export interface RunActionParameters {
   readonly globals?: SandboxGlobals;
   readonly limits?: Partial<SandboxLimits>;
   readonly capabilities?: Capabilities;
+  /**
+   * A run started from inside another run (a child action of `Lit.Actions.call`): its parent holds a
+   * worker while it waits, so the pool starts an extra worker rather than queueing behind busy ones
+   * (which could deadlock). The extra worker stops when the run ends.
+   */
+  readonly nested?: boolean;
 }
 
 /** Why a run failed. */

@@ -1,0 +1,190 @@
+/**
+ * What the nodes running one action agree on over the peer network (signed envelopes, src/node/peers):
+ *
+ * - `runOnce({name})`: the leader is the validator first in `leaderOrder(requestId, "runOnce\0" + name)`
+ *   (the same order the signing sessions use), so every node knows it without talking. The leader runs
+ *   the function and keeps its result; every other node asks the leader (`action-runonce`), whose
+ *   handler answers once the result is in (or says why not).
+ * - `broadcastAndCollect({name, value})`: every node sends its value to every node
+ *   (`action-collect`); each returns the values of all validators ordered by node index, or, if some
+ *   never arrive within the wait, those of at least 2t+1 nodes.
+ *
+ * Every table is bounded (entries, value size) and forgets entries after `ttlMs`.
+ */
+import type { Validator } from "../chain";
+import type { PkpNode } from "../node";
+import { leaderOrder } from "../signing/leader";
+
+export const RUN_ONCE_KIND = "action-runonce";
+export const COLLECT_KIND = "action-collect";
+/** Largest value (UTF-8 bytes of its JSON) one node may contribute to a broadcastAndCollect. */
+export const MAX_COLLECT_VALUE_BYTES = 64 * 1024;
+const MAX_ENTRIES = 4096;
+
+interface Slot<T> {
+  value?: T;
+  waiters: (() => void)[];
+  created: number;
+}
+
+/** A bounded table of values that callers can wait for. */
+class WaitTable<T> {
+  readonly #slots = new Map<string, Slot<T>>();
+  constructor(private readonly ttlMs: number) {}
+
+  slot(key: string): Slot<T> {
+    this.#gc();
+    let s = this.#slots.get(key);
+    if (s === undefined) {
+      if (this.#slots.size >= MAX_ENTRIES) throw new Error("too many coordinated actions in flight");
+      s = { waiters: [], created: Date.now() };
+      this.#slots.set(key, s);
+    }
+    return s;
+  }
+
+  notify(key: string): void {
+    const s = this.#slots.get(key);
+    if (s === undefined) return;
+    const waiters = s.waiters.splice(0);
+    for (const w of waiters) w();
+  }
+
+  /** Waits until `done(slot)` holds or `ms` pass; returns whether it holds. */
+  async wait(key: string, done: (s: Slot<T>) => boolean, ms: number): Promise<boolean> {
+    const s = this.slot(key);
+    const end = Date.now() + ms;
+    while (!done(s)) {
+      const left = end - Date.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        s.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+    return true;
+  }
+
+  #gc(): void {
+    const now = Date.now();
+    for (const [k, s] of this.#slots) {
+      if (now - s.created > this.ttlMs && s.waiters.length === 0) this.#slots.delete(k);
+    }
+  }
+}
+
+type RunOnceResult = { ok: true; response: unknown } | { ok: false; error: string };
+
+export class ActionCoordinator {
+  readonly #runOnce: WaitTable<RunOnceResult>;
+  readonly #collect: WaitTable<Map<number, unknown>>;
+
+  constructor(
+    private readonly node: PkpNode,
+    ttlMs = 5 * 60_000,
+  ) {
+    this.#runOnce = new WaitTable(ttlMs);
+    this.#collect = new WaitTable(ttlMs);
+    node.peers.on(RUN_ONCE_KIND, ({ envelope }) => this.#onRunOnceQuery(envelope.payload));
+    node.peers.on(COLLECT_KIND, ({ envelope, from }) => this.#onCollect(envelope.payload, from));
+  }
+
+  /** The validator that runs `runOnce(name)` for this request. */
+  runOnceLeader(requestId: string, name: string): Validator {
+    const order = leaderOrder(requestId, `runOnce\0${name}`, this.node.validators);
+    if (order.length === 0) throw new Error("runOnce: this node knows no validators");
+    return order[0];
+  }
+
+  isMe(v: Validator): boolean {
+    return v.nodeAddress === this.node.address;
+  }
+
+  /** The leader's result (its function's value, or "[ERROR] …" as the runtime reports it). */
+  recordRunOnce(requestId: string, name: string, response: unknown): void {
+    const key = `${requestId}\0${name}`;
+    const slot = this.#runOnce.slot(key);
+    if (slot.value === undefined) slot.value = { ok: true, response };
+    this.#runOnce.notify(key);
+  }
+
+  /** A follower: asks the leader for its result, waiting up to `waitMs`. */
+  async fetchRunOnce(requestId: string, name: string, waitMs: number): Promise<unknown> {
+    const leader = this.runOnceLeader(requestId, name);
+    const reply = (await this.node.peers.send(
+      leader,
+      {
+        session: `runonce/${requestId}`,
+        kind: RUN_ONCE_KIND,
+        round: 0,
+        payload: { requestId, name, waitMs },
+      },
+      waitMs + 2000,
+    )) as RunOnceResult | undefined;
+    if (reply === undefined || typeof reply !== "object")
+      throw new Error("runOnce: the leader gave no answer");
+    if (!reply.ok) throw new Error(`runOnce: ${reply.error}`);
+    return reply.response;
+  }
+
+  async #onRunOnceQuery(payload: unknown): Promise<RunOnceResult> {
+    const p = payload as { requestId?: unknown; name?: unknown; waitMs?: unknown };
+    if (typeof p?.requestId !== "string" || typeof p.name !== "string" || p.name.length > 256)
+      return { ok: false, error: "malformed runOnce query" };
+    const waitMs = Math.min(Math.max(Number(p.waitMs) || 0, 0), 60_000);
+    const key = `${p.requestId}\0${p.name}`;
+    const done = await this.#runOnce.wait(key, (s) => s.value !== undefined, waitMs);
+    if (!done) return { ok: false, error: `the leader did not run "${p.name}" within ${waitMs} ms` };
+    return this.#runOnce.slot(key).value!;
+  }
+
+  /**
+   * Sends `value` to every validator and returns every validator's value for (requestId, name), in
+   * node index order. Waits up to `waitMs` for all of them; then settles for 2t+1.
+   */
+  async broadcastAndCollect(
+    requestId: string,
+    name: string,
+    value: unknown,
+    waitMs: number,
+  ): Promise<unknown[]> {
+    const size = Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
+    if (size > MAX_COLLECT_VALUE_BYTES)
+      throw new Error(`broadcastAndCollect: value is ${size} bytes, the limit is ${MAX_COLLECT_VALUE_BYTES}`);
+    const validators = [...this.node.validators];
+    const key = `${requestId}\0${name}`;
+    const slot = this.#collect.slot(key);
+    slot.value ??= new Map();
+    // Sends run in the background: an unreachable node must not hold up the others.
+    void this.node.peers.broadcast(
+      validators,
+      { session: `collect/${requestId}`, kind: COLLECT_KIND, round: 0, payload: { requestId, name, value } },
+      undefined,
+      Math.min(waitMs, 10_000),
+    );
+    const all = await this.#collect.wait(key, (s) => (s.value?.size ?? 0) >= validators.length, waitMs);
+    const got = slot.value;
+    if (!all && got.size < this.node.quorum)
+      throw new Error(
+        `broadcastAndCollect: only ${got.size} of ${validators.length} nodes sent "${name}" within ${waitMs} ms`,
+      );
+    return [...got.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
+  }
+
+  #onCollect(payload: unknown, from: Validator): { accepted: boolean } {
+    const p = payload as { requestId?: unknown; name?: unknown; value?: unknown };
+    if (typeof p?.requestId !== "string" || typeof p.name !== "string" || p.name.length > 256)
+      return { accepted: false };
+    if (Buffer.byteLength(JSON.stringify(p.value) ?? "", "utf8") > MAX_COLLECT_VALUE_BYTES)
+      return { accepted: false };
+    const key = `${p.requestId}\0${p.name}`;
+    const slot = this.#collect.slot(key);
+    slot.value ??= new Map();
+    if (!slot.value.has(from.index)) slot.value.set(from.index, p.value);
+    this.#collect.notify(key);
+    return { accepted: true };
+  }
+}

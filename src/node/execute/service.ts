@@ -1,0 +1,194 @@
+/**
+ * `/web/execute/v1` on one node: resolve the code (inline or by CID), authenticate the session for
+ * `Threshold/Execution` on `lit-litaction://<CID>` (or `*`), run the action in the node's sandbox pool
+ * with the node's capabilities, and answer in Lit's v7 shape.
+ *
+ * Response: Lit's `{success, signedData, decryptedData: {}, claimData, response, logs}` (objects never
+ * null), with `error` when the action failed (`"<Kind>: <message>"`, HTTP 200 as the node itself did
+ * its job), plus one additive field Lit's client ignores:
+ *   `pkpNetwork: { cid, signedData: { <sigName>: ShareVerificationData } }`
+ * — per signature the data our SDK needs to verify this node's share and name a culprit (the same as
+ * pkp/sign's `pkpNetwork`: membership, signing set, presignature, DLEQ-proved share, public share).
+ */
+import { getAddress } from "ethers";
+import { authenticate, litActionExecutionCapability, verifyAuthMethod, type AuthContext } from "../auth";
+import { InvalidRequestError, InternalError } from "../errors";
+import type { PkpNode } from "../node";
+import { SandboxPool, DEFAULT_LIMITS, type LitAuthContext, type RunActionResult } from "../sandbox";
+import type { ExecuteRequest, ExecuteResponse } from "../wire";
+import { DEFAULT_WIRE_LIMITS } from "../wire";
+import {
+  buildCapabilities,
+  destroyChainProviders,
+  type RunContext,
+  type RunOutputs,
+  type ShareVerificationData,
+} from "./capabilities";
+import { codeByCid, inlineCode, type ActionCode } from "./code";
+import { ActionCoordinator } from "./coordination";
+
+export type ExecuteNodeResponse = ExecuteResponse & {
+  pkpNetwork: { cid: string; signedData: Record<string, ShareVerificationData> };
+};
+
+export interface ExecuteServiceOptions {
+  /** Sandbox worker processes kept warm (default 2). */
+  readonly poolSize?: number;
+}
+
+function describe(result: RunActionResult): string {
+  return result.error === undefined ? "the action failed" : `${result.error.kind}: ${result.error.message}`;
+}
+
+export class ExecuteService {
+  readonly coordinator: ActionCoordinator;
+  #pool: SandboxPool | undefined;
+  #closed = false;
+
+  constructor(
+    readonly node: PkpNode,
+    private readonly options: ExecuteServiceOptions = {},
+  ) {
+    this.coordinator = new ActionCoordinator(node);
+  }
+
+  /** The node's sandbox pool, started on first use. */
+  get pool(): SandboxPool {
+    if (this.#closed) throw new InternalError("the node is stopping", { reason: "Stopping" });
+    this.#pool ??= new SandboxPool({ size: this.options.poolSize ?? 2 });
+    return this.#pool;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    const pool = this.#pool;
+    this.#pool = undefined;
+    destroyChainProviders();
+    await pool?.close();
+  }
+
+  #authContext(): AuthContext {
+    const me = this.node.me;
+    if (me === undefined) throw new InternalError("this node is not a current validator");
+    return {
+      nodeUrl: me.url,
+      now: () => new Date(),
+      isKnownBlockhash: (nonce, window) => {
+        const span = window.issuedAt
+          ? Math.ceil((window.expiration.getTime() - window.issuedAt.getTime()) / 1000) + 120
+          : 24 * 3600;
+        return this.node.chain.isKnownBlockhash(nonce, Math.min(Math.max(span, 120), 30 * 24 * 3600));
+      },
+    };
+  }
+
+  async #resolveCode(body: ExecuteRequest): Promise<ActionCode> {
+    const max = DEFAULT_WIRE_LIMITS.maxCodeBytes;
+    if (body.code !== undefined) {
+      const inline = await inlineCode(body.code, max);
+      if (body.ipfsId !== undefined && body.ipfsId !== inline.cid)
+        throw new InvalidRequestError(`the code hashes to ${inline.cid}, not to the ipfsId ${body.ipfsId}`, {
+          reason: "IpfsCidMismatch",
+        });
+      return inline;
+    }
+    return codeByCid(body.ipfsId!, { gatewayUrl: this.node.config.ipfsGatewayUrl, maxCodeBytes: max });
+  }
+
+  async execute(body: ExecuteRequest, requestId: string): Promise<ExecuteNodeResponse> {
+    const authCtx = this.#authContext();
+    const action = await this.#resolveCode(body);
+    const auth = await authenticate(body.authSig, litActionExecutionCapability(action.cid), authCtx);
+    const authMethodContexts: Record<string, unknown>[] = [];
+    for (const m of body.authMethods ?? []) {
+      const v = await verifyAuthMethod(m, authCtx);
+      authMethodContexts.push({
+        userId: getAddress(v.address),
+        appId: "lit",
+        authMethodType: v.authMethodType,
+        authMethodId: v.authMethodId,
+        lastRetrievedAt: new Date().toISOString(),
+        expiration: Math.floor(v.expiresAt.getTime() / 1000),
+        usedForSignSessionKeyRequest: false,
+      });
+    }
+    const outputs: RunOutputs = {
+      signedData: {},
+      verification: {},
+      claimData: {},
+      sigNames: new Set(),
+    };
+    const deadline = Date.now() + DEFAULT_LIMITS.timeoutMs;
+    const authContext = (stack: readonly string[]): LitAuthContext => ({
+      actionIpfsIdStack: [...stack],
+      authSigAddress: auth.address,
+      authMethodContexts,
+      resources: [],
+    });
+
+    const runChild = async (
+      ipfsId: string,
+      params: Record<string, unknown>,
+      stack: readonly string[],
+    ): Promise<string> => {
+      const child = await codeByCid(ipfsId, {
+        gatewayUrl: this.node.config.ipfsGatewayUrl,
+        maxCodeBytes: DEFAULT_WIRE_LIMITS.maxCodeBytes,
+      }).catch((e: unknown) => {
+        throw new Error(`call: ${(e as Error).message}`);
+      });
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error("call: no time left for a child action");
+      const result = await this.pool.runAction({
+        code: child.code,
+        globals: { jsParams: params, auth: authContext(stack) },
+        capabilities: buildCapabilities({ ...ctx, stack }),
+        limits: { timeoutMs: left },
+        nested: true,
+      });
+      if (!result.success) throw new Error(`call ${ipfsId}: ${describe(result)}`);
+      return result.response;
+    };
+    const ctx: RunContext = {
+      node: this.node,
+      coordinator: this.coordinator,
+      requestId,
+      auth,
+      stack: [action.cid],
+      deadline,
+      outputs,
+      runChild,
+    };
+
+    const jsParams = (body.jsParams ?? {}) as Record<string, unknown>;
+    if (typeof jsParams !== "object" || jsParams === null || Array.isArray(jsParams))
+      throw new InvalidRequestError("jsParams must be an object", { reason: "MalformedJsParams" });
+    const started = Date.now();
+    const result = await this.pool.runAction({
+      code: action.code,
+      globals: { jsParams, auth: authContext(ctx.stack) },
+      capabilities: buildCapabilities(ctx),
+    });
+    this.node.log.info(
+      {
+        requestId,
+        cid: action.cid,
+        success: result.success,
+        ms: Date.now() - started,
+        signatures: Object.keys(outputs.signedData).length,
+        ...(result.error ? { error: result.error.kind } : {}),
+      },
+      "lit action run",
+    );
+    return {
+      success: result.success,
+      signedData: result.success ? outputs.signedData : {},
+      decryptedData: {},
+      claimData: result.success ? outputs.claimData : {},
+      response: result.response,
+      logs: result.logs,
+      ...(result.success ? {} : { error: describe(result) }),
+      pkpNetwork: { cid: action.cid, signedData: result.success ? outputs.verification : {} },
+    };
+  }
+}
