@@ -1,0 +1,4 @@
+export * from "./chains";
+export * from "./compare";
+export * from "./evaluate";
+export * from "./litParams";
