@@ -7,9 +7,11 @@ import { randomBytes } from "node:crypto";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { bytesToHex } from "@noble/hashes/utils";
 import { errorBody, PayloadTooLargeError, toNodeError, InvalidRequestError } from "./errors";
+import { registerEncryptionRoutes } from "./encryption";
 import type { PkpNode } from "./node";
 import { registerExecuteRoute } from "./execute";
 import { PEER_ROUTE } from "./peers/peers";
+import { registerSessionKeyRoute } from "./sessionKey";
 import { DEFAULT_WIRE_LIMITS, ROUTES, parseJsonBody, parseRequest, parseRequestId } from "./wire";
 import type { HandshakeResponse } from "./wire";
 
@@ -95,7 +97,9 @@ export async function buildServer(node: PkpNode): Promise<FastifyInstance> {
     return node.pkpSign(body, requestId);
   });
 
-  registerExecuteRoute(app, node);
+  registerSessionKeyRoute(app, node, { execute: registerExecuteRoute(app, node) });
+
+  registerEncryptionRoutes(app, node);
 
   app.post(PEER_ROUTE, async (req) => {
     const value = parseJsonBody(raw(req), PEER_BODY_LIMIT);

@@ -1,0 +1,190 @@
+/**
+ * `/web/encryption/sign/` (Lit v7): a node's BLS share of the decryption key for one encryption.
+ *
+ * 1. the body (zod schema `encryptionSign`): exactly one kind of conditions, `dataToEncryptHash`, `authSig`;
+ * 2. the conditions' structure (grammar, at most 30, known chains, valid ABIs), before anything else;
+ * 3. the requester: a session signature (or, as Lit's client may send, a wallet AuthSig) granting
+ *    `Threshold/Decryption` on `lit-accesscontrolcondition://<hash of the conditions>/<dataToEncryptHash>`
+ *    (or `lit-accesscontrolcondition://*`);
+ * 4. the conditions, evaluated for the requester's address at the latest block;
+ * 5. only then this node's share `x_i·H(identity)` of the network key's signature on
+ *    `lit-accesscontrolcondition://<hex sha256 of the canonical conditions>/<dataToEncryptHash>`, in
+ *    Lit's shape `{result, signatureShare: {ProofOfPossession}, shareIndex, …}`; our extra field
+ *    `pkpNetwork` carries the node's index and every public key share (for per-share verification).
+ *
+ * Any refusal is a 4xx NodeError (the reason in `details`) and no share.
+ */
+import { bytesToHex } from "@noble/hashes/utils";
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import { encodeShareHex, signShare, verify as blsVerify } from "../../crypto/bls";
+import {
+  CONDITION_KINDS,
+  IDENTITY_PREFIX,
+  hashConditionsHex,
+  type ConditionKind,
+} from "../../crypto/conditions";
+import { blsG1Group } from "../../crypto/group";
+import { AuthCache, authenticate, decryptionCapability, type Authenticated } from "../auth";
+import {
+  ConditionChains,
+  checkConditions,
+  litParamsFromAuthSig,
+  prepareConditions,
+  unifiedConditionType,
+  type RunActionCondition,
+} from "../conditions";
+import { InternalError, InvalidRequestError } from "../errors";
+import type { PkpNode } from "../node";
+import { createActionConditionRunner } from "./actionConditions";
+import { DEFAULT_WIRE_LIMITS, ROUTES, parseRequest, type EncryptionSignRequest } from "../wire";
+import type { EncryptionSignResponse } from "../wire";
+
+export interface EncryptionRouteOptions {
+  /**
+   * Runs Lit Action conditions (`ipfs://<CID>`); default: the node's own runner (actionConditions.ts);
+   * `null`: refuse them as unavailable.
+   */
+  runActionCondition?: RunActionCondition | null;
+}
+
+/** `pkpNetwork` extras of our nodes' response. */
+export interface EncryptionSignExtras {
+  pkpNetwork: {
+    /** This node's Shamir index (= shareIndex + 1). */
+    index: number;
+    /** Every participant's public key share (compressed G1 hex), by index. */
+    publicKeyShares: Record<string, string>;
+  };
+}
+
+type Json = Record<string, unknown>;
+
+/**
+ * Unified conditions as Lit's client sends them have lost `conditionType` (its canonical form drops
+ * it); our hashing needs it to pick each condition's canonical form, so it is put back from the shape.
+ */
+function withConditionTypes(conditions: readonly unknown[]): unknown[] {
+  return conditions.map((c) => {
+    if (Array.isArray(c)) return withConditionTypes(c);
+    if (c === null || typeof c !== "object" || "operator" in c) return c;
+    const o = c as Json;
+    return o.conditionType === undefined ? { ...o, conditionType: unifiedConditionType(o) } : o;
+  });
+}
+
+export interface DecryptionRequest {
+  kind: ConditionKind;
+  conditions: unknown[];
+  hashOfConditions: string;
+  identity: string;
+}
+
+/** The conditions of a request, their hash and the identity whose key share is asked for. */
+export function decryptionRequest(body: EncryptionSignRequest): DecryptionRequest {
+  const kind = CONDITION_KINDS.find((k) => body[k] !== undefined);
+  if (kind === undefined)
+    throw new InvalidRequestError("request has no access control conditions", {
+      reason: "InvalidConditions",
+    });
+  const conditions = body[kind] as unknown[];
+  let hashOfConditions: string;
+  try {
+    hashOfConditions = hashConditionsHex(
+      kind,
+      kind === "unifiedAccessControlConditions" ? withConditionTypes(conditions) : conditions,
+    );
+  } catch (e) {
+    throw new InvalidRequestError(`malformed conditions: ${(e as Error).message}`, {
+      reason: "InvalidConditions",
+    });
+  }
+  return {
+    kind,
+    conditions,
+    hashOfConditions,
+    identity: `${IDENTITY_PREFIX}${hashOfConditions}/${body.dataToEncryptHash}`,
+  };
+}
+
+export function registerEncryptionRoutes(
+  app: FastifyInstance,
+  node: PkpNode,
+  options: EncryptionRouteOptions = {},
+): void {
+  const chains = new ConditionChains(node.config);
+  const cache = new AuthCache();
+  const runner = options.runActionCondition === undefined ? createActionConditionRunner(node) : undefined;
+  const runActionCondition =
+    options.runActionCondition === undefined ? runner!.run : (options.runActionCondition ?? undefined);
+  app.addHook("onClose", async () => {
+    chains.destroy();
+    await runner?.close();
+  });
+
+  const raw = (req: FastifyRequest): string => (typeof req.body === "string" ? req.body : "");
+
+  const authenticateDecryption = (
+    body: EncryptionSignRequest,
+    d: DecryptionRequest,
+  ): Promise<Authenticated> => {
+    const me = node.me;
+    if (me === undefined) throw new InternalError("this node is not a current validator");
+    return authenticate(
+      body.authSig,
+      decryptionCapability(d.hashOfConditions, body.dataToEncryptHash),
+      {
+        nodeUrl: me.url,
+        now: () => new Date(),
+        cache,
+        isKnownBlockhash: (nonce, window) => {
+          const span = window.issuedAt
+            ? Math.ceil((window.expiration.getTime() - window.issuedAt.getTime()) / 1000) + 120
+            : 24 * 3600;
+          return node.chain.isKnownBlockhash(nonce, Math.min(Math.max(span, 120), 30 * 24 * 3600));
+        },
+        verifyNetworkSignature: (message, signature) => {
+          const key = node.networkKeyShare();
+          return key !== undefined && blsVerify(blsG1Group.pointToBytes(key.publicKey), message, signature);
+        },
+      },
+      { allowWalletAuthSig: true },
+    );
+  };
+
+  app.post(ROUTES.encryptionSign, async (req): Promise<EncryptionSignResponse & EncryptionSignExtras> => {
+    const body = parseRequest("encryptionSign", raw(req), DEFAULT_WIRE_LIMITS);
+    const d = decryptionRequest(body);
+    prepareConditions(d.kind, d.conditions, chains);
+    const auth = await authenticateDecryption(body, d);
+    await checkConditions(d.kind, d.conditions, {
+      userAddress: auth.address,
+      chains,
+      litParams: litParamsFromAuthSig(body.authSig),
+      runActionCondition,
+    });
+    const key = node.networkKeyShare();
+    const me = node.me;
+    if (key === undefined || me === undefined)
+      throw new InternalError("this node has no share of the network key yet", {
+        reason: "NetworkKeyNotReady",
+      });
+    const share = signShare(key.index, key.secretShare, d.identity);
+    const publicKeyShares: Record<string, string> = {};
+    for (const [j, p] of key.publicKeyShares)
+      publicKeyShares[String(j)] = bytesToHex(blsG1Group.pointToBytes(p));
+    node.log.info(
+      { requester: auth.address, conditions: d.hashOfConditions, dataToEncryptHash: body.dataToEncryptHash },
+      "decryption share released",
+    );
+    return {
+      result: "success",
+      signatureShare: { ProofOfPossession: encodeShareHex(share) },
+      shareIndex: key.index - 1,
+      curveType: "BLS",
+      siweMessage: "",
+      dataSigned: bytesToHex(new TextEncoder().encode(d.identity)),
+      blsRootPubkey: bytesToHex(blsG1Group.pointToBytes(key.publicKey)),
+      pkpNetwork: { index: key.index, publicKeyShares },
+    };
+  });
+}
