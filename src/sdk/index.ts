@@ -6,3 +6,5 @@ export * from "./pkpSigner";
 export { newRequestId } from "./http";
 export * from "./session";
 export * from "./provider";
+export * from "./executeJs";
+export * from "./proof";
