@@ -7,4 +7,3 @@ export { newRequestId } from "./http";
 export * from "./session";
 export * from "./provider";
 export * from "./executeJs";
-export * from "./proof";
