@@ -11,3 +11,4 @@ import "./demo";
 import "./network";
 import "./pkp-sign";
 import "./pkp-send";
+import "./action";
