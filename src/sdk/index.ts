@@ -7,3 +7,4 @@ export { newRequestId } from "./http";
 export * from "./session";
 export * from "./provider";
 export * from "./executeJs";
+export * from "./proof";
