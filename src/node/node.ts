@@ -14,7 +14,7 @@ import {
   signWeightedShare,
   signatureShareToJSON,
 } from "../crypto/ecdsa";
-import { authenticate, pkpSigningCapability, type Authenticated } from "./auth";
+import { authenticate, nodeAuthContext, pkpSigningCapability, type Authenticated } from "./auth";
 import { Chain, tokenIdOf, type RoutingSignature, type Validator } from "./chain";
 import type { NodeConfig } from "./config";
 import { ConflictError, InternalError, NotFoundError, UnauthorizedError } from "./errors";
@@ -521,16 +521,7 @@ export class PkpNode {
   async authenticateSigner(req: PkpSignRequest, tokenId: bigint): Promise<Authenticated> {
     const me = this.me;
     if (me === undefined) throw new InternalError("this node is not a current validator");
-    return authenticate(req.authSig, pkpSigningCapability(tokenId), {
-      nodeUrl: me.url,
-      now: () => new Date(),
-      isKnownBlockhash: (nonce, window) => {
-        const span = window.issuedAt
-          ? Math.ceil((window.expiration.getTime() - window.issuedAt.getTime()) / 1000) + 120
-          : 24 * 3600;
-        return this.chain.isKnownBlockhash(nonce, Math.min(Math.max(span, 120), 30 * 24 * 3600));
-      },
-    });
+    return authenticate(req.authSig, pkpSigningCapability(tokenId), nodeAuthContext(this, me.url));
   }
 
   /** See `checkSigningPermission` (src/node/permissions.ts). */

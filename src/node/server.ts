@@ -11,6 +11,7 @@ import { registerEncryptionRoutes } from "./encryption";
 import type { PkpNode } from "./node";
 import { registerExecuteRoute } from "./execute";
 import { PEER_ROUTE } from "./peers/peers";
+import { registerSessionKeyRoute } from "./sessionKey";
 import { DEFAULT_WIRE_LIMITS, ROUTES, parseJsonBody, parseRequest, parseRequestId } from "./wire";
 import type { HandshakeResponse } from "./wire";
 
@@ -96,7 +97,7 @@ export async function buildServer(node: PkpNode): Promise<FastifyInstance> {
     return node.pkpSign(body, requestId);
   });
 
-  registerExecuteRoute(app, node);
+  registerSessionKeyRoute(app, node, { execute: registerExecuteRoute(app, node) });
 
   registerEncryptionRoutes(app, node);
 

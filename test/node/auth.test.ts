@@ -7,7 +7,9 @@ import { SiweMessage } from "siwe";
 import {
   AuthCache,
   authenticate,
+  RecapError,
   decodeRecap,
+  pkpAuthResource,
   decryptionCapability,
   litActionExecutionCapability,
   pkpSigningCapability,
@@ -780,7 +782,12 @@ describe("authenticate", () => {
     const verifyNetworkSignature = (message: Uint8Array, signature: Uint8Array) =>
       bls12_381.verify(signature, bls12_381.G2.hashToCurve(message, { DST }) as never, networkPublic);
 
-    async function pkpCapability(secret: Uint8Array, sessionKeyPair: SessionKeyPair) {
+    const AUTH_ID = hexlify(randomBytes(32));
+    async function pkpCapability(
+      secret: Uint8Array,
+      sessionKeyPair: SessionKeyPair,
+      authResources = [pkpAuthResource(TOKEN, { authMethodType: 3n, authMethodId: AUTH_ID })],
+    ) {
       const pkpAddress = randomWallet().address;
       const att = attenuationsFor([signing()]);
       const message = new SiweMessage({
@@ -793,7 +800,7 @@ describe("authenticate", () => {
         nonce: BLOCKHASH,
         issuedAt: T0.toISOString(),
         expirationTime: new Date(T0.getTime() + 24 * HOUR).toISOString(),
-        resources: [encodeRecap(att)],
+        resources: [encodeRecap(att), ...authResources],
       }).prepareMessage();
       // What the network signs: sha256("lit_session:" + hex(EIP-191 hash of the SIWE)).
       const { hashMessage } = await import("ethers");
@@ -823,6 +830,52 @@ describe("authenticate", () => {
         context({ verifyNetworkSignature }),
       );
       expect(auth).to.deep.include({ via: "pkp-session", address: pkpAddress });
+      expect(auth.pkp).to.deep.equal({
+        tokenId: TOKEN,
+        authMethods: [{ authMethodType: 3n, authMethodId: AUTH_ID.toLowerCase() }],
+      });
+    });
+
+    it("refuses a network-signed session that names no auth method, or two PKPs", async () => {
+      const sessionKeyPair = generateSessionKeyPair();
+      for (const resources of [
+        [],
+        [
+          pkpAuthResource(TOKEN, { authMethodType: 1n, authMethodId: AUTH_ID }),
+          pkpAuthResource(TOKEN + 1n, { authMethodType: 1n, authMethodId: AUTH_ID }),
+        ],
+      ]) {
+        const { authSig } = await pkpCapability(networkSecret, sessionKeyPair, resources);
+        const { sessionSigs } = await session({ sessionKeyPair, walletAuthSig: authSig });
+        await refusal(
+          sessionSigs[NODE],
+          pkpSigningCapability(TOKEN),
+          context({ verifyNetworkSignature }),
+          UnauthorizedError,
+          "MalformedPkpSession",
+        );
+      }
+    });
+
+    it("refuses a session whose SIWE was changed after the network signed it (another PKP named)", async () => {
+      const sessionKeyPair = generateSessionKeyPair();
+      const { authSig } = await pkpCapability(networkSecret, sessionKeyPair);
+      const tampered = {
+        ...authSig,
+        signedMessage: authSig.signedMessage.replace(
+          `lit-pkpauth://${TOKEN.toString(16).padStart(64, "0")}`,
+          `lit-pkpauth://${(TOKEN + 1n).toString(16).padStart(64, "0")}`,
+        ),
+      };
+      expect(tampered.signedMessage).to.not.equal(authSig.signedMessage);
+      const { sessionSigs } = await session({ sessionKeyPair, walletAuthSig: tampered });
+      await refusal(
+        sessionSigs[NODE],
+        pkpSigningCapability(TOKEN),
+        context({ verifyNetworkSignature }),
+        UnauthorizedError,
+        "BadNetworkSignature",
+      );
     });
 
     it("refuses it when another key signed it", async () => {
@@ -947,8 +1000,8 @@ describe("authenticate", () => {
     });
 
     it("refuses a URN that is not a ReCap", () => {
-      expect(() => decodeRecap("urn:other:abc")).to.throw(InvalidRequestError, "not a urn:recap:");
-      expect(() => decodeRecap("urn:recap:ab+c")).to.throw(InvalidRequestError, "base64url");
+      expect(() => decodeRecap("urn:other:abc")).to.throw(RecapError, "not a urn:recap:");
+      expect(() => decodeRecap("urn:recap:ab+c")).to.throw(RecapError, "base64url");
     });
   });
 });

@@ -17,11 +17,20 @@
 import { ed25519 } from "@noble/curves/ed25519";
 import { sha256 } from "@noble/hashes/sha2";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
-import { getAddress, hashMessage, keccak256, toUtf8Bytes, verifyMessage } from "ethers";
+import { getAddress, keccak256, toUtf8Bytes, verifyMessage } from "ethers";
 import { SiweMessage } from "siwe";
 import { z } from "zod";
 import { InvalidRequestError, NotPermittedError, SessionExpiredError, UnauthorizedError } from "../errors";
-import { extractRecap, grants, normaliseResourceKey, type Attenuations } from "./recap";
+import {
+  RecapError,
+  extractRecap,
+  grants,
+  normaliseResourceKey,
+  wildcardOf,
+  type Attenuations,
+  type Recap,
+} from "../../recap";
+import { parsePkpAuthResources, pkpSessionDigest, type PkpSessionBinding } from "./pkpSession";
 
 /** The ReCap abilities a node checks. */
 export type RecapAbility = "Threshold/Signing" | "Threshold/Execution" | "Threshold/Decryption";
@@ -110,6 +119,11 @@ export interface Authenticated {
   expiresAt: Date;
   /** Everything the user's ReCap grants. */
   capabilities: GrantedCapability[];
+  /**
+   * For a PKP session: the PKP it acts for and the auth methods it was granted through (their
+   * scopes, read from the chain on each request, decide what it may sign with that PKP).
+   */
+  pkp?: PkpSessionBinding;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -169,6 +183,18 @@ interface VerifiedSiwe {
   address: string;
   expiration: Date;
   att?: Attenuations;
+  pkp?: PkpSessionBinding;
+}
+
+/** The SIWE's one ReCap, a refusal mapped to the node's errors (malformed: 400; else 401). */
+function recapOf(siwe: SiweMessage): Recap {
+  try {
+    return extractRecap(siwe.resources, siwe.statement);
+  } catch (e) {
+    if (!(e instanceof RecapError)) throw e;
+    const Err = e.reason === "RecapMalformed" ? InvalidRequestError : UnauthorizedError;
+    throw new Err(e.shortMessage, { reason: e.reason });
+  }
 }
 
 function parseSiwe(text: string): SiweMessage {
@@ -219,9 +245,7 @@ async function verifyUserAuthSig(
         reason: "MalformedPkpSessionSig",
       });
     }
-    // Lit's PKP session: the network signs sha256("lit_session:" + hex(EIP-191 hash of the SIWE)).
-    const digest = hashMessage(authSig.signedMessage).slice(2);
-    const message = sha256(new TextEncoder().encode(`lit_session:${digest}`));
+    const message = pkpSessionDigest(authSig.signedMessage);
     let ok = false;
     try {
       ok = await ctx.verifyNetworkSignature(message, signature);
@@ -305,8 +329,23 @@ async function verifyUserAuthSig(
   }
 
   const hasRecap = (siwe.resources ?? []).some((r) => r.startsWith("urn:recap:"));
-  const att = requireRecap || hasRecap ? extractRecap(siwe.resources, siwe.statement).att : undefined;
-  return { via, address: signer, expiration, att };
+  const att = requireRecap || hasRecap ? recapOf(siwe).att : undefined;
+  let pkp: PkpSessionBinding | undefined;
+  if (via === "pkp-session") {
+    try {
+      pkp = parsePkpAuthResources(siwe.resources);
+    } catch (e) {
+      throw new UnauthorizedError(`the PKP session is malformed: ${(e as Error).message}`, {
+        reason: "MalformedPkpSession",
+      });
+    }
+    if (pkp === undefined) {
+      throw new UnauthorizedError("the PKP session names no auth method it was granted through", {
+        reason: "MalformedPkpSession",
+      });
+    }
+  }
+  return { via, address: signer, expiration, att, pkp };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -473,7 +512,7 @@ export async function authenticate(
   requireGranted(att, needs);
   for (const need of needs) {
     const wanted = normaliseResourceKey(need.resource);
-    const wildcard = wanted.replace(/:\/\/.*$/, "://*");
+    const wildcard = wildcardOf(need.resource);
     const covered = requested.some((r) => {
       const k = normaliseResourceKey(r.resource);
       return r.ability === need.ability && (k === wanted || k === wildcard);
@@ -491,6 +530,7 @@ export async function authenticate(
     sessionKey,
     expiresAt: expiration,
     capabilities: listGrants(att),
+    ...(user.pkp ? { pkp: user.pkp } : {}),
   };
 }
 

@@ -1,2 +1,5 @@
 export * from "./authenticate";
-export * from "./recap";
+export * from "./nodeContext";
+export * from "./pkpSession";
+export * from "./webauthn";
+export { decodeRecap, extractRecap, grants, normaliseResourceKey, RecapError } from "../../recap";

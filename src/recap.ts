@@ -1,12 +1,40 @@
 /**
- * Decoding and checking ReCap (EIP-5573) capability objects as Lit's v7 client writes them into a
- * SIWE message: `urn:recap:<base64url, unpadded, of the canonical JSON {att, prf}>`. Decoding is
- * strict (canonical form only), so one capability has exactly one encoding.
+ * ReCap (EIP-5573) capability objects as Lit's v7 client writes them into a SIWE message:
+ * `urn:recap:<base64url, unpadded, of the canonical JSON {att, prf}>` with
+ * `att = {<resource key>: {<namespace/name>: [<restriction object>…]}}`, plus the human-readable
+ * statement the SIWE statement must end with. Pure: encoding, strict decoding (canonical form only,
+ * so one capability has exactly one encoding) and the grant rule. Used by the SDK (to write) and by
+ * the nodes (to check).
  */
 import { z } from "zod";
-import { InvalidRequestError, UnauthorizedError } from "../errors";
+import { DetailedError, type DetailedErrorOptions } from "./errors";
 
 export const RECAP_URN_PREFIX = "urn:recap:";
+
+export type Restriction = Record<string, unknown>;
+export type Attenuations = Record<string, Record<string, Restriction[]>>;
+export interface Recap {
+  att: Attenuations;
+  prf: string[];
+}
+
+/** Why a ReCap was refused. */
+export type RecapErrorReason =
+  | "RecapMalformed"
+  | "RecapMissing"
+  | "RecapAmbiguous"
+  | "RecapStatementMismatch";
+
+export class RecapError extends DetailedError {
+  override name = "RecapError";
+  constructor(
+    readonly reason: RecapErrorReason,
+    message: string,
+    options?: DetailedErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
 
 /** `namespace/name`, each of `[A-Za-z0-9.*_+-]`. */
 const abilitySchema = z
@@ -23,13 +51,7 @@ const recapSchema = z
   })
   .strict();
 
-export type Attenuations = z.infer<typeof recapSchema>["att"];
-export interface Recap {
-  att: Attenuations;
-  prf: string[];
-}
-
-/** JSON with object keys sorted at every level. */
+/** JSON with object keys sorted at every level (RFC 8785 for the strings and small integers ReCaps hold). */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value !== null && typeof value === "object") {
@@ -41,8 +63,13 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(value);
 }
 
-function malformed(why: string): InvalidRequestError {
-  return new InvalidRequestError(`malformed ReCap: ${why}`, { reason: "RecapMalformed" });
+/** `urn:recap:…` for the given attenuations and proofs (CID strings). */
+export function encodeRecap(att: Attenuations, prf: readonly string[] = []): string {
+  return RECAP_URN_PREFIX + Buffer.from(canonicalJson({ att, prf }), "utf8").toString("base64url");
+}
+
+function malformed(why: string): RecapError {
+  return new RecapError("RecapMalformed", `malformed ReCap: ${why}`);
 }
 
 /** Decodes `urn:recap:…`; refuses anything that is not the canonical encoding of a valid ReCap. */
@@ -68,7 +95,7 @@ export function decodeRecap(urn: string): Recap {
   return parsed.data;
 }
 
-/** EIP-5573's statement for the attenuations (what the wallet was shown). */
+/** EIP-5573's statement for the attenuations (what the wallet is shown), as Lit's ReCap library writes it. */
 export function recapStatement(att: Attenuations): string {
   let statement = "I further authorize the stated URI to perform the following actions on my behalf:";
   let section = 1;
@@ -87,24 +114,22 @@ export function recapStatement(att: Attenuations): string {
 }
 
 /**
- * The one ReCap of a SIWE message's resources, checked against its statement: the wallet must have
+ * The one ReCap of a SIWE message's resources, checked against its statement: the signer must have
  * been shown (at the end of the statement) exactly what the ReCap grants.
  */
 export function extractRecap(resources: readonly string[] | undefined, statement: string | undefined): Recap {
   const recaps = (resources ?? []).filter((r) => r.startsWith(RECAP_URN_PREFIX));
-  if (recaps.length === 0) {
-    throw new UnauthorizedError("the SIWE message has no urn:recap: resource", { reason: "RecapMissing" });
-  }
+  if (recaps.length === 0)
+    throw new RecapError("RecapMissing", "the SIWE message has no urn:recap: resource");
   if (recaps.length > 1) {
-    throw new UnauthorizedError("the SIWE message has more than one urn:recap: resource", {
-      reason: "RecapAmbiguous",
-    });
+    throw new RecapError("RecapAmbiguous", "the SIWE message has more than one urn:recap: resource");
   }
   const recap = decodeRecap(recaps[0]);
   if (statement === undefined || !statement.endsWith(recapStatement(recap.att))) {
-    throw new UnauthorizedError("the SIWE statement does not describe its ReCap (tampered capability)", {
-      reason: "RecapStatementMismatch",
-    });
+    throw new RecapError(
+      "RecapStatementMismatch",
+      "the SIWE statement does not describe its ReCap (tampered capability)",
+    );
   }
   return recap;
 }
@@ -114,16 +139,24 @@ export function normaliseResourceKey(key: string): string {
   const m = /^([a-z-]+):\/\/(.*)$/.exec(key);
   if (!m) return key;
   const [, prefix, id] = m;
-  if (prefix === "lit-pkp" && id !== "*" && /^(0x)?[0-9a-fA-F]+$/.test(id)) {
+  if (prefix === "lit-pkp" && id !== "*" && /^(0x)?[0-9a-fA-F]{1,64}$/.test(id)) {
     return `${prefix}://${BigInt(id.startsWith("0x") ? id : `0x${id}`).toString(16)}`;
   }
   return `${prefix}://${id}`;
 }
 
-/** Whether the attenuations grant `ability` on `resourceKey` (exactly, or via `<prefix>://*`, or `*\/*`). */
+/** `<prefix>://*` for a resource key. */
+export function wildcardOf(resourceKey: string): string {
+  return normaliseResourceKey(resourceKey).replace(/:\/\/.*$/, "://*");
+}
+
+/**
+ * Whether the attenuations grant `ability` on `resourceKey`: on that resource exactly, or on every
+ * resource of its kind (`<prefix>://*`); the ability itself or `*\/*`.
+ */
 export function grants(att: Attenuations, resourceKey: string, ability: string): boolean {
   const wanted = normaliseResourceKey(resourceKey);
-  const wildcard = wanted.replace(/:\/\/.*$/, "://*");
+  const wildcard = wildcardOf(resourceKey);
   for (const [key, abilities] of Object.entries(att)) {
     const k = normaliseResourceKey(key);
     if (k !== wanted && k !== wildcard) continue;

@@ -1,0 +1,126 @@
+/**
+ * The auth methods a node accepts for a PKP session, each checked by itself and then against the
+ * chain (PKPPermissions, latest block): it must be a permitted auth method of the PKP.
+ *
+ * - EthWallet (1): a wallet AuthSig (SIWE, EIP-191, nonce a block hash). Permitted under Lit's id
+ *   `keccak256(utf8("<address>:lit"))`, or as a permitted address (id = the 20 address bytes).
+ * - WebAuthn (3): a P-256 assertion over a recent block hash, verified against the credential's
+ *   public key registered on-chain for `keccak256(utf8("<rawId>:lit"))`.
+ * - Lit Action (2) is custom auth: see customAuth.ts.
+ */
+import { getAddress } from "ethers";
+import {
+  AUTH_METHOD_TYPE,
+  AUTH_METHOD_TYPE_WEBAUTHN,
+  parseWebAuthnAssertion,
+  verifyAuthMethod,
+  verifyWebAuthnSignature,
+  type AuthContext,
+} from "../auth";
+import type { Chain } from "../chain";
+import { NotPermittedError, UnauthorizedError } from "../errors";
+import { authMethodUserPubkey, permittedAuthMethod, type PermittedAuthMethod } from "../permissions";
+import type { AuthMethod } from "../wire";
+
+/** How long a WebAuthn challenge (a block hash) stays usable. */
+export const WEBAUTHN_CHALLENGE_MAX_AGE_MS = 10 * 60 * 1000;
+
+/** A verified, permitted auth method and what a Lit Action sees of it (`Lit.Auth.authMethodContexts`). */
+export interface CheckedAuthMethod extends PermittedAuthMethod {
+  context: Record<string, unknown>;
+}
+
+function notPermitted(what: string, tokenId: bigint): NotPermittedError {
+  return new NotPermittedError(`${what} is not a permitted auth method of PKP ${tokenId.toString()}`, {
+    reason: "AuthMethodNotPermitted",
+  });
+}
+
+async function checkEthWallet(
+  chain: Chain,
+  tokenId: bigint,
+  m: AuthMethod,
+  ctx: AuthContext,
+): Promise<CheckedAuthMethod> {
+  const v = await verifyAuthMethod(m, ctx);
+  const permitted =
+    (await permittedAuthMethod(chain, tokenId, 1n, v.authMethodId)) ??
+    (await permittedAuthMethod(chain, tokenId, 1n, v.address.toLowerCase()));
+  if (permitted === undefined) throw notPermitted(`the wallet ${v.address}`, tokenId);
+  return {
+    ...permitted,
+    context: {
+      userId: getAddress(v.address),
+      appId: "lit",
+      authMethodType: 1,
+      authMethodId: permitted.authMethodId,
+      expiration: Math.floor(v.expiresAt.getTime() / 1000),
+      usedForSignSessionKeyRequest: true,
+    },
+  };
+}
+
+async function checkWebAuthn(
+  chain: Chain,
+  tokenId: bigint,
+  m: AuthMethod,
+  ctx: AuthContext,
+): Promise<CheckedAuthMethod> {
+  const assertion = parseWebAuthnAssertion(m.accessToken);
+  const now = ctx.now();
+  const fresh = await ctx.isKnownBlockhash(assertion.challenge, {
+    issuedAt: now,
+    expiration: new Date(now.getTime() + WEBAUTHN_CHALLENGE_MAX_AGE_MS),
+  });
+  if (!fresh) {
+    throw new UnauthorizedError("the WebAuthn challenge is not a recent block hash of this chain", {
+      reason: "NonceNotBlockhash",
+    });
+  }
+  const id = assertion.authMethodId;
+  const permitted = await permittedAuthMethod(chain, tokenId, BigInt(AUTH_METHOD_TYPE_WEBAUTHN), id);
+  if (permitted === undefined) throw notPermitted(`the WebAuthn credential ${assertion.rawId}`, tokenId);
+  const pubkey = await authMethodUserPubkey(chain, BigInt(AUTH_METHOD_TYPE_WEBAUTHN), id);
+  if (pubkey === "0x") {
+    throw new NotPermittedError("no public key is registered for this WebAuthn credential", {
+      reason: "WebAuthnBadPublicKey",
+    });
+  }
+  verifyWebAuthnSignature(assertion, Buffer.from(pubkey.slice(2), "hex"));
+  return {
+    ...permitted,
+    context: {
+      userId: assertion.rawId,
+      appId: "lit",
+      authMethodType: AUTH_METHOD_TYPE_WEBAUTHN,
+      authMethodId: id,
+      usedForSignSessionKeyRequest: true,
+    },
+  };
+}
+
+/**
+ * Verifies every auth method of the request and checks each is permitted for the PKP; the first
+ * that fails refuses the whole request (a NodeError with its reason).
+ */
+export async function checkAuthMethods(
+  chain: Chain,
+  tokenId: bigint,
+  authMethods: readonly AuthMethod[],
+  ctx: AuthContext,
+): Promise<CheckedAuthMethod[]> {
+  const out: CheckedAuthMethod[] = [];
+  for (const m of authMethods) {
+    if (m.authMethodType === AUTH_METHOD_TYPE.EthWallet)
+      out.push(await checkEthWallet(chain, tokenId, m, ctx));
+    else if (m.authMethodType === AUTH_METHOD_TYPE_WEBAUTHN)
+      out.push(await checkWebAuthn(chain, tokenId, m, ctx));
+    else {
+      throw new UnauthorizedError(
+        `auth method type ${m.authMethodType} is not supported by this node (EthWallet 1, WebAuthn 3; Lit Actions as custom auth)`,
+        { reason: "UnsupportedAuthMethod" },
+      );
+    }
+  }
+  return out;
+}
