@@ -12,3 +12,4 @@ import "./network";
 import "./pkp-sign";
 import "./pkp-send";
 import "./action";
+import "./proof";

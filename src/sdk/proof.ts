@@ -120,6 +120,17 @@ export interface VerifyProofReturnType {
   readonly mintTxHash: string | null;
 }
 
+/** A certificate that failed verification: names each failed check (thrown by callers who require validity). */
+export class InvalidProofError extends SdkError {
+  override name = "InvalidProofError";
+  constructor(readonly result: VerifyProofReturnType) {
+    const failed = result.checks.filter((check) => !check.pass);
+    super(`the proof is invalid: ${failed.length} of ${result.checks.length} checks failed`, {
+      details: failed.map((check) => `${check.name}: ${check.detail}`),
+    });
+  }
+}
+
 const tokenIdSchema = z.union([
   z.bigint().nonnegative(),
   z.string().regex(/^(0|[1-9][0-9]*|0x[0-9a-fA-F]{1,64})$/, "a decimal or 0x-hex token id"),
