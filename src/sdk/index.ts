@@ -8,3 +8,4 @@ export * from "./session";
 export * from "./provider";
 export * from "./executeJs";
 export * from "./proof";
+export * from "./encryption";

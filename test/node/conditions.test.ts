@@ -412,7 +412,7 @@ describe("access control conditions (src/node/conditions)", function () {
       expect(e).to.be.instanceOf(NotPermittedError);
       expect(e.reason).to.equal("ConditionsNotMet");
       expect(e.message).to.contain(stranger);
-      expect(e.message).to.contain('returned "0", needs > "999"');
+      expect(e.details.join("\n")).to.contain('returned "0", needs > "999"');
     });
 
     it("returns the outcomes when the conditions hold", async () => {

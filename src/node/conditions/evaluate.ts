@@ -644,10 +644,10 @@ export async function checkConditions(
   const result = await evaluateConditions(kind, conditions, ctx);
   if (!result.passed) {
     const failed = result.outcomes.filter((o) => !o.passed).map((o) => `${o.description}: ${o.why}`);
-    throw new NotPermittedError(
-      `the access control conditions are not met for ${ctx.userAddress}: ${failed.join("; ")}`,
-      { reason: "ConditionsNotMet", details: failed },
-    );
+    throw new NotPermittedError(`the access control conditions are not met for ${ctx.userAddress}`, {
+      reason: "ConditionsNotMet",
+      details: failed,
+    });
   }
   return result;
 }
