@@ -89,8 +89,11 @@ export interface RunContext {
   readonly auth: Authenticated;
   /** CIDs of the running action and its parents; the running one last. */
   readonly stack: readonly string[];
-  /** When the top-level run must end (ms since the epoch). */
-  readonly deadline: number;
+  /**
+   * When the top-level run must end (ms since the epoch): the sandbox's limit counted from the first
+   * capability call (a run queued behind busy workers has not started its clock yet).
+   */
+  readonly deadline: () => number;
   readonly outputs: RunOutputs;
   /** Runs a child action by CID (see service.ts). */
   readonly runChild: (
@@ -300,7 +303,7 @@ export function buildCapabilities(ctx: RunContext): Capabilities {
     node.chain.provider,
   );
   const latest = { blockTag: "latest" };
-  const waitLeft = () => Math.max(0, ctx.deadline - Date.now());
+  const waitLeft = () => Math.max(0, ctx.deadline() - Date.now());
 
   const signEcdsa: Capability = async (args) => {
     const { sigName, hash, r } = await share(ctx, "signEcdsa", args, digestOf("signEcdsa"), false);

@@ -52,10 +52,21 @@ export class ExecuteService {
     this.coordinator = new ActionCoordinator(node);
   }
 
-  /** The node's sandbox pool, started on first use. */
+  /**
+   * The node's sandbox pool, made on first use and then kept warm: all its workers start at once, so
+   * that a child action (`call`) finds an idle worker instead of forking one.
+   */
   get pool(): SandboxPool {
     if (this.#closed) throw new InternalError("the node is stopping", { reason: "Stopping" });
-    this.#pool ??= new SandboxPool({ size: this.options.poolSize ?? 2 });
+    if (this.#pool === undefined) {
+      const pool = new SandboxPool({ size: this.options.poolSize ?? 2 });
+      this.#pool = pool;
+      pool
+        .start()
+        .catch((e: unknown) =>
+          this.node.log.warn({ err: (e as Error).message }, "sandbox pool did not start"),
+        );
+    }
     return this.#pool;
   }
 
@@ -118,7 +129,8 @@ export class ExecuteService {
       claimData: {},
       sigNames: new Set(),
     };
-    const deadline = Date.now() + DEFAULT_LIMITS.timeoutMs;
+    let startedAt: number | undefined;
+    const deadline = () => (startedAt ??= Date.now()) + DEFAULT_LIMITS.timeoutMs;
     const authContext = (stack: readonly string[]): LitAuthContext => ({
       actionIpfsIdStack: [...stack],
       authSigAddress: auth.address,
@@ -137,7 +149,7 @@ export class ExecuteService {
       }).catch((e: unknown) => {
         throw new Error(`call: ${(e as Error).message}`);
       });
-      const left = deadline - Date.now();
+      const left = deadline() - Date.now();
       if (left <= 0) throw new Error("call: no time left for a child action");
       const result = await this.pool.runAction({
         code: child.code,
