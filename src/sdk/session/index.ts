@@ -3,3 +3,5 @@ export * from "./recap";
 export * from "./sessionKey";
 export * from "./walletAuthSig";
 export * from "./sessionSigs";
+export * from "./pkpSessionSigs";
+export * from "./authMethods";
