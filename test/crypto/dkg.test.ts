@@ -553,7 +553,7 @@ describe("dkg known-answer vectors", () => {
     it(`reproduces test/vectors/dkg-${group.name}.json from its seed`, () => {
       const seed = `dkg-vector-${group.name}`;
       const run = runDkgLocally(group, 4, 1, {
-        rng: deterministicRng(seed),
+        rng: deterministicRng(seed, "dkg"),
         sessionId: new TextEncoder().encode("pkp-network dkg vector"),
         faults: { badShares: [{ dealer: 2, receiver: 3 }] },
       });
@@ -561,7 +561,7 @@ describe("dkg known-answer vectors", () => {
         Object.fromEntries([...m].map(([k, v]) => [String(k), bytesToHex(v)]));
       const actual = {
         description:
-          "runDkgLocally(group, n = 4, t = 1) with deterministicRng(seed); dealer 2 sends receiver 3 a bad share and repeats it when accused, so it is disqualified",
+          'runDkgLocally(group, n = 4, t = 1) with deterministicRng(seed, "dkg"); dealer 2 sends receiver 3 a bad share and repeats it when accused, so it is disqualified',
         group: group.name,
         seed,
         sessionId: bytesToHex(run.params.sessionId),

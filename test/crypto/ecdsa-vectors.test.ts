@@ -50,7 +50,7 @@ const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
 /** The whole transcript from `seed`: every random draw (key, dealings, proofs) comes from one deterministic stream. */
 function generate(seed: string, n: number, t: number, signingSet: number[]): Vector {
-  const rng = deterministicRng(seed);
+  const rng = deterministicRng(seed, "ecdsa");
   // A dealt key from the same stream (the vectors are about signing; the DKG has its own).
   const poly: bigint[] = [];
   for (let k = 0; k <= t; k++) poly.push(group.Fn.create(BigInt("0x" + hex(rng(64)))));
@@ -72,7 +72,7 @@ function generate(seed: string, n: number, t: number, signingSet: number[]): Vec
   );
   const { signature } = combineSignatureShares(shares, { hash, publicKey, t });
   return {
-    description: `threshold ECDSA, N=${n}, t=${t}, signing set ${signingSet.join(",")}, all randomness from deterministicRng("${seed}")`,
+    description: `threshold ECDSA, N=${n}, t=${t}, signing set ${signingSet.join(",")}, all randomness from deterministicRng("${seed}", "ecdsa")`,
     seed,
     n,
     t,

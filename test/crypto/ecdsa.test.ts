@@ -558,8 +558,8 @@ describe("threshold ECDSA", () => {
   });
 
   it("uses the deterministic RNG reproducibly", () => {
-    const a = runPresignLocally(4, { rng: deterministicRng("same") });
-    const b = runPresignLocally(4, { rng: deterministicRng("same") });
+    const a = runPresignLocally(4, { rng: deterministicRng("same", "ecdsa") });
+    const b = runPresignLocally(4, { rng: deterministicRng("same", "ecdsa") });
     expect(a.presignatures.get(1)!.id).to.equal(b.presignatures.get(1)!.id);
   });
 });

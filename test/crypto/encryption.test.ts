@@ -101,7 +101,7 @@ describe("encryption (x25519 + HKDF-SHA256 + ChaCha20-Poly1305)", () => {
     const file = path.join(__dirname, "..", "vectors", "dkg-seal.json");
 
     it("reproduces test/vectors/dkg-seal.json, and the construction recomputed from noble primitives opens it", () => {
-      const rng = deterministicRng("dkg-seal-vector");
+      const rng = deterministicRng("dkg-seal-vector", "dkg");
       const sender = generateEncryptionKeys(rng);
       const receiver = generateEncryptionKeys(rng);
       const box = sealFor(receiver.publicKey, sender, AAD, MESSAGE, { randomBytes: rng });

@@ -66,7 +66,7 @@ export {
   decodeJustifications,
 } from "./wire";
 export { sealShare, openShare, shareAad } from "./transport";
-export { deterministicRng, randomScalarFrom, systemRng, type Rng } from "./rng";
+export { RNG_DOMAIN, deterministicRng, randomScalarFrom, systemRng, type Rng, type RngDomain } from "../rng";
 export { pokChallenge, provePok, verifyPok } from "./proof";
 export { runDkgLocally } from "./local";
 export type { DkgFaults, LocalDkgOptions, LocalDkgRun, LocalDkgTranscript } from "./local";

@@ -7,7 +7,7 @@ import type { Group } from "../group";
 import { CulpritError } from "../errors";
 import { generateEncryptionKeys, type EncryptionKeyPair } from "../encryption";
 import { dkgFinalize, dkgJustify, dkgRound1, dkgRound2, type Round1Secret } from "./rounds";
-import { systemRng, type Rng } from "./rng";
+import { systemRng, type Rng } from "../rng";
 import { openShare, sealShare } from "./transport";
 import { dkgParams, type Complaint, type DkgParams, type DkgResult, type Justification } from "./types";
 import {

@@ -18,7 +18,7 @@ import { utf8ToBytes } from "@noble/hashes/utils";
 import type { Group, Point } from "../group";
 import { bytesToBigBE } from "../group";
 import type { DkgParams, SchnorrProof } from "./types";
-import { randomScalarFrom, systemRng } from "./rng";
+import { randomScalarFrom, systemRng } from "../rng";
 
 const POK_DOMAIN = utf8ToBytes("pkp-network/dkg/v1/pok");
 

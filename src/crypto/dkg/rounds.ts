@@ -22,7 +22,7 @@ import { CryptoError, CulpritError, ReuseError, ThresholdError } from "../errors
 import { commit, evaluate, type Polynomial } from "../polynomial";
 import { bytesToBigBE } from "../group";
 import { pokChallenge, provePok, verifyPok } from "./proof";
-import { randomScalarFrom, systemRng } from "./rng";
+import { randomScalarFrom, systemRng } from "../rng";
 import type {
   Complaint,
   ComplaintReason,

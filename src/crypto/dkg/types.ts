@@ -6,7 +6,7 @@
 import type { Group, Point } from "../group";
 import { CryptoError } from "../errors";
 import { thresholdFor } from "../polynomial";
-import type { Rng } from "./rng";
+import type { Rng } from "../rng";
 
 /** Largest network the wire format carries (indices are u16). */
 export const MAX_PARTICIPANTS = 0xffff;

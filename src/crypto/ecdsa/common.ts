@@ -9,6 +9,7 @@ import { normalizeZ } from "@noble/curves/abstract/curve";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { secp256k1Group, bytesToBigBE, type Point } from "../group";
 import { CryptoError } from "../errors";
+import { randomScalarFrom, type Rng } from "../rng";
 
 export const group = secp256k1Group;
 export const Fn = group.Fn;
@@ -16,48 +17,11 @@ export const Fn = group.Fn;
 export const ORDER = group.order;
 export const HALF_ORDER = ORDER >> 1n;
 
-/** A source of random bytes: exactly `length` fresh bytes per call. */
-export type Rng = (length: number) => Uint8Array;
-
-export const systemRng: Rng = randomBytes;
-
-/**
- * A deterministic byte stream, block_k = SHA-256("pkp-network/ecdsa/test-rng/v1" ‖ seed ‖ k_be64).
- * For tests, vectors and benchmarks only: whoever knows the seed knows every secret drawn from it.
- */
-export function deterministicRng(seed: Uint8Array | string): Rng {
-  const prefix = concatBytes(
-    utf8ToBytes("pkp-network/ecdsa/test-rng/v1"),
-    typeof seed === "string" ? utf8ToBytes(seed) : Uint8Array.from(seed),
-  );
-  let counter = 0n;
-  let pool: Uint8Array = new Uint8Array(0);
-  return (length: number) => {
-    if (!Number.isInteger(length) || length < 0)
-      throw new CryptoError("rng: length must be a natural number");
-    const out = new Uint8Array(length);
-    let filled = 0;
-    while (filled < length) {
-      if (pool.length === 0) {
-        const ctr = new Uint8Array(8);
-        new DataView(ctr.buffer).setBigUint64(0, counter++);
-        pool = sha256(concatBytes(prefix, ctr));
-      }
-      const take = Math.min(pool.length, length - filled);
-      out.set(pool.subarray(0, take), filled);
-      pool = pool.subarray(take);
-      filled += take;
-    }
-    return out;
-  };
-}
+export { systemRng, type Rng } from "../rng";
 
 /** A uniformly random non-zero scalar: 64 bytes reduced mod n (bias < 2^-250). */
 export function randomScalar(rng: Rng): bigint {
-  for (;;) {
-    const s = Fn.create(bytesToBigBE(rng(64)));
-    if (s !== 0n) return s;
-  }
+  return randomScalarFrom(group, rng);
 }
 
 /** A random non-zero 128-bit weight for batch verification (soundness error 2^-128 per check). */
