@@ -2,8 +2,11 @@
  * Errors a node returns to a client. Every refusal is a `NodeError` with a code (which fixes the HTTP
  * status), a machine-readable `reason` (what exactly was wrong, for logs and tests) and a short
  * human message. On the wire it becomes Lit's v7 error body
- * `{errorKind, errorCode, status, message, correlationId, details[]}` (see `errorBody`).
+ * `{errorKind, errorCode, status, message, correlationId, details[]}` (see `errorBody`). It is a
+ * `DetailedError` (src/errors.ts) like every error of the project: `shortMessage` is what the wire
+ * calls `message`, and `message` adds the details for logs.
  */
+import { DetailedError, type DetailedErrorOptions } from "../errors";
 
 /** The error codes a node uses; each maps to one HTTP status. */
 export type NodeErrorCode =
@@ -41,30 +44,25 @@ const KIND_OF: Readonly<Record<NodeErrorCode, NodeErrorKind>> = {
   Internal: "Unexpected",
 };
 
-export interface NodeErrorOptions {
+export interface NodeErrorOptions extends DetailedErrorOptions {
   /** What exactly was wrong, machine-readable (e.g. `WrongNode`, `NonceNotBlockhash`). */
   reason?: string;
-  /** Further facts, one per line (e.g. one per invalid field). */
-  details?: readonly string[];
-  cause?: unknown;
 }
 
 /** Base class of every error a node turns into a JSON error response. */
-export class NodeError extends Error {
+export class NodeError extends DetailedError {
   override name = "NodeError";
   readonly code: NodeErrorCode;
   readonly status: number;
   readonly kind: NodeErrorKind;
   readonly reason: string;
-  readonly details: readonly string[];
 
   constructor(code: NodeErrorCode, message: string, options: NodeErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, { details: options.details, cause: options.cause });
     this.code = code;
     this.status = STATUS_OF[code];
     this.kind = KIND_OF[code];
     this.reason = options.reason ?? code;
-    this.details = options.details ?? [];
   }
 }
 
@@ -161,7 +159,7 @@ export function errorBody(error: unknown, correlationId: string): NodeErrorBody 
     errorKind: e.kind,
     errorCode: e.code,
     status: e.status,
-    message: e.message,
+    message: e.shortMessage,
     correlationId,
     details,
   };
