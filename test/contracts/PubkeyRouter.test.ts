@@ -10,9 +10,11 @@ import {
   loadFixture,
   randomKey,
   routeKey,
+  routingSignatures,
   SECP256K1_P,
   signMessage,
   signRoutingData,
+  submitRouting,
   type PKPSystemFixture,
   type RouterSignature,
   type TestKey,
@@ -58,14 +60,7 @@ async function setRouting(
   key: { tokenId: bigint; pubkey: string },
   signers: BaseWallet[],
 ): Promise<ReturnType<typeof system.pubkeyRouter.setRoutingData>> {
-  const signatures = await signRoutingData(signers, system.pubkeyRouter, key, system.stakingAddress);
-  return system.pubkeyRouter.setRoutingData(
-    key.tokenId,
-    key.pubkey,
-    system.stakingAddress,
-    KEY_TYPE_ECDSA,
-    signatures,
-  );
+  return submitRouting(system, key, await routingSignatures(system, key, { signers }));
 }
 
 describe("PubkeyRouter", () => {
@@ -227,23 +222,8 @@ describe("PubkeyRouter", () => {
       it("reverts with PubkeyRouterSignerNotValidator for the address they recover to", async () => {
         const system = await loadFixture(deployWithValidatorsFixture);
         const key = randomKey();
-        const signatures = await signRoutingData(
-          system.wallets.slice(0, 3),
-          system.pubkeyRouter,
-          key,
-          system.stakingAddress,
-          KEY_TYPE_ECDSA,
-          { chainId: 1n },
-        );
-        await expect(
-          system.pubkeyRouter.setRoutingData(
-            key.tokenId,
-            key.pubkey,
-            system.stakingAddress,
-            KEY_TYPE_ECDSA,
-            signatures,
-          ),
-        )
+        const signatures = await routingSignatures(system, key, { domain: { chainId: 1n } });
+        await expect(submitRouting(system, key, signatures))
           .to.be.revertedWithCustomError(system.pubkeyRouter, "PubkeyRouterSignerNotValidator")
           .withArgs(await recoverRoutingSigner(system, key, signatures[0]));
       });
@@ -253,23 +233,10 @@ describe("PubkeyRouter", () => {
       it("reverts with PubkeyRouterSignerNotValidator for the address they recover to", async () => {
         const system = await loadFixture(deployWithValidatorsFixture);
         const key = randomKey();
-        const signatures = await signRoutingData(
-          system.wallets.slice(0, 3),
-          system.pubkeyRouter,
-          key,
-          system.stakingAddress,
-          KEY_TYPE_ECDSA,
-          { verifyingContract: await system.pkpNft.getAddress() },
-        );
-        await expect(
-          system.pubkeyRouter.setRoutingData(
-            key.tokenId,
-            key.pubkey,
-            system.stakingAddress,
-            KEY_TYPE_ECDSA,
-            signatures,
-          ),
-        )
+        const signatures = await routingSignatures(system, key, {
+          domain: { verifyingContract: await system.pkpNft.getAddress() },
+        });
+        await expect(submitRouting(system, key, signatures))
           .to.be.revertedWithCustomError(system.pubkeyRouter, "PubkeyRouterSignerNotValidator")
           .withArgs(await recoverRoutingSigner(system, key, signatures[0]));
       });
@@ -280,21 +247,8 @@ describe("PubkeyRouter", () => {
         const system = await loadFixture(deployWithValidatorsFixture);
         const key = randomKey();
         const other = randomKey();
-        const signatures = await signRoutingData(
-          system.wallets.slice(0, 3),
-          system.pubkeyRouter,
-          other,
-          system.stakingAddress,
-        );
-        await expect(
-          system.pubkeyRouter.setRoutingData(
-            key.tokenId,
-            key.pubkey,
-            system.stakingAddress,
-            KEY_TYPE_ECDSA,
-            signatures,
-          ),
-        )
+        const signatures = await routingSignatures(system, other);
+        await expect(submitRouting(system, key, signatures))
           .to.be.revertedWithCustomError(system.pubkeyRouter, "PubkeyRouterSignerNotValidator")
           .withArgs(await recoverRoutingSigner(system, key, signatures[0]));
       });
@@ -304,22 +258,9 @@ describe("PubkeyRouter", () => {
       it("reverts with PubkeyRouterInvalidSignature for a bad v", async () => {
         const system = await loadFixture(deployWithValidatorsFixture);
         const key = randomKey();
-        const signatures = await signRoutingData(
-          system.wallets.slice(0, 3),
-          system.pubkeyRouter,
-          key,
-          system.stakingAddress,
-        );
+        const signatures = await routingSignatures(system, key);
         signatures[1] = { ...signatures[1], v: 0 };
-        await expect(
-          system.pubkeyRouter.setRoutingData(
-            key.tokenId,
-            key.pubkey,
-            system.stakingAddress,
-            KEY_TYPE_ECDSA,
-            signatures,
-          ),
-        )
+        await expect(submitRouting(system, key, signatures))
           .to.be.revertedWithCustomError(system.pubkeyRouter, "PubkeyRouterInvalidSignature")
           .withArgs(1);
       });
@@ -327,24 +268,11 @@ describe("PubkeyRouter", () => {
       it("reverts with PubkeyRouterInvalidSignature for a malleable (high-s) signature", async () => {
         const system = await loadFixture(deployWithValidatorsFixture);
         const key = randomKey();
-        const signatures = await signRoutingData(
-          system.wallets.slice(0, 3),
-          system.pubkeyRouter,
-          key,
-          system.stakingAddress,
-        );
+        const signatures = await routingSignatures(system, key);
         const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n;
         const highS = ethers.toBeHex(n - BigInt(signatures[2].s), 32);
         signatures[2] = { r: signatures[2].r, s: highS, v: signatures[2].v === 27 ? 28 : 27 };
-        await expect(
-          system.pubkeyRouter.setRoutingData(
-            key.tokenId,
-            key.pubkey,
-            system.stakingAddress,
-            KEY_TYPE_ECDSA,
-            signatures,
-          ),
-        )
+        await expect(submitRouting(system, key, signatures))
           .to.be.revertedWithCustomError(system.pubkeyRouter, "PubkeyRouterInvalidSignature")
           .withArgs(2);
       });
@@ -354,20 +282,8 @@ describe("PubkeyRouter", () => {
       it("reverts with PubkeyRouterAlreadyRouted", async () => {
         const system = await loadFixture(deployWithValidatorsFixture);
         const key = randomKey();
-        const signatures = await signRoutingData(
-          system.wallets.slice(0, 3),
-          system.pubkeyRouter,
-          key,
-          system.stakingAddress,
-        );
-        const route = () =>
-          system.pubkeyRouter.setRoutingData(
-            key.tokenId,
-            key.pubkey,
-            system.stakingAddress,
-            KEY_TYPE_ECDSA,
-            signatures,
-          );
+        const signatures = await routingSignatures(system, key);
+        const route = () => submitRouting(system, key, signatures);
         await route();
         await expect(route())
           .to.be.revertedWithCustomError(system.pubkeyRouter, "PubkeyRouterAlreadyRouted")
@@ -468,16 +384,8 @@ describe("PubkeyRouter", () => {
       it("reverts with PubkeyRouterUnsupportedKeyType", async () => {
         const system = await loadFixture(deployWithValidatorsFixture);
         const key = randomKey();
-        const signatures = await signRoutingData(
-          system.wallets.slice(0, 3),
-          system.pubkeyRouter,
-          key,
-          system.stakingAddress,
-          1n,
-        );
-        await expect(
-          system.pubkeyRouter.setRoutingData(key.tokenId, key.pubkey, system.stakingAddress, 1n, signatures),
-        )
+        const signatures = await routingSignatures(system, key, { keyType: 1n });
+        await expect(submitRouting(system, key, signatures, { keyType: 1n }))
           .to.be.revertedWithCustomError(system.pubkeyRouter, "PubkeyRouterUnsupportedKeyType")
           .withArgs(1);
       });
@@ -487,21 +395,8 @@ describe("PubkeyRouter", () => {
       it("reverts with PubkeyRouterWrongStakingContract", async () => {
         const system = await loadFixture(deployWithValidatorsFixture);
         const key = randomKey();
-        const signatures = await signRoutingData(
-          system.wallets.slice(0, 3),
-          system.pubkeyRouter,
-          key,
-          system.alice.address,
-        );
-        await expect(
-          system.pubkeyRouter.setRoutingData(
-            key.tokenId,
-            key.pubkey,
-            system.alice.address,
-            KEY_TYPE_ECDSA,
-            signatures,
-          ),
-        )
+        const signatures = await routingSignatures(system, key, { stakingContract: system.alice.address });
+        await expect(submitRouting(system, key, signatures, { stakingContract: system.alice.address }))
           .to.be.revertedWithCustomError(system.pubkeyRouter, "PubkeyRouterWrongStakingContract")
           .withArgs(system.alice.address);
       });
@@ -552,12 +447,7 @@ describe("PubkeyRouter", () => {
       it("reverts with PubkeyRouterNotEnoughSignatures and routes none", async () => {
         const system = await loadFixture(deployWithValidatorsFixture);
         const keys = [randomKey(), randomKey()];
-        const good = await signRoutingData(
-          system.wallets.slice(0, 3),
-          system.pubkeyRouter,
-          keys[0],
-          system.stakingAddress,
-        );
+        const good = await routingSignatures(system, keys[0]);
         const short = await signRoutingData(
           system.wallets.slice(0, 2),
           system.pubkeyRouter,

@@ -176,6 +176,48 @@ export async function signRoutingData(
   return signatures;
 }
 
+export interface RoutingOptions {
+  /** Who signs (default: the first three of the four validators, the consensus count). */
+  signers?: BaseWallet[];
+  /** The staking contract named in the data (default: the trusted one). */
+  stakingContract?: string;
+  keyType?: bigint;
+  /** Fields of the EIP-712 domain to sign under instead of the router's own. */
+  domain?: Partial<TypedDataDomain>;
+}
+
+/** `signRoutingData` for `key` with the fixture's validators, router and staking contract. */
+export function routingSignatures(
+  system: PKPSystemFixture & Validators,
+  key: { tokenId: bigint; pubkey: string },
+  o: RoutingOptions = {},
+): Promise<RouterSignature[]> {
+  return signRoutingData(
+    o.signers ?? system.wallets.slice(0, 3),
+    system.pubkeyRouter,
+    key,
+    o.stakingContract ?? system.stakingAddress,
+    o.keyType ?? KEY_TYPE_ECDSA,
+    o.domain ?? {},
+  );
+}
+
+/** `setRoutingData(key, signatures)` naming the trusted staking contract and ECDSA unless told otherwise. */
+export function submitRouting(
+  system: PKPSystemFixture,
+  key: { tokenId: bigint; pubkey: string },
+  signatures: RouterSignature[],
+  o: Pick<RoutingOptions, "stakingContract" | "keyType"> = {},
+): ReturnType<PubkeyRouter["setRoutingData"]> {
+  return system.pubkeyRouter.setRoutingData(
+    key.tokenId,
+    key.pubkey,
+    o.stakingContract ?? system.stakingAddress,
+    o.keyType ?? KEY_TYPE_ECDSA,
+    signatures,
+  );
+}
+
 /** EIP-191 personal-message signatures of `message` by `signers`. */
 export async function signMessage(signers: BaseWallet[], message: Uint8Array): Promise<RouterSignature[]> {
   const signatures: RouterSignature[] = [];
@@ -194,14 +236,7 @@ export async function routeKey(
   const key = randomKey();
   const required = Number(await system.staking.currentValidatorCountForConsensus());
   const chosen = signers ?? system.wallets.slice(0, required);
-  const signatures = await signRoutingData(chosen, system.pubkeyRouter, key, system.stakingAddress);
-  await system.pubkeyRouter.setRoutingData(
-    key.tokenId,
-    key.pubkey,
-    system.stakingAddress,
-    KEY_TYPE_ECDSA,
-    signatures,
-  );
+  await submitRouting(system, key, await routingSignatures(system, key, { signers: chosen }));
   return key;
 }
 
