@@ -10,6 +10,7 @@ import {
   loadFixture,
   randomKey,
   routeKey,
+  routingDigest,
   routingSignatures,
   SECP256K1_P,
   signMessage,
@@ -21,38 +22,16 @@ import {
   type Validators,
 } from "./fixtures";
 
-const ROUTING_TYPES = {
-  RoutingData: [
-    { name: "tokenId", type: "uint256" },
-    { name: "pubkey", type: "bytes" },
-    { name: "keyType", type: "uint256" },
-    { name: "stakingContract", type: "address" },
-  ],
-};
-
-/** Who a routing signature recovers to under a given domain (for signatures made for another domain). */
+/** Who a routing signature recovers to under the router's own domain (for signatures made for another). */
 async function recoverRoutingSigner(
   system: PKPSystemFixture,
   key: TestKey,
   signature: RouterSignature,
 ): Promise<string> {
-  const { chainId } = await ethers.provider.getNetwork();
-  const digest = ethers.TypedDataEncoder.hash(
-    {
-      name: "PubkeyRouter",
-      version: "1",
-      chainId,
-      verifyingContract: await system.pubkeyRouter.getAddress(),
-    },
-    ROUTING_TYPES,
-    {
-      tokenId: key.tokenId,
-      pubkey: key.pubkey,
-      keyType: KEY_TYPE_ECDSA,
-      stakingContract: system.stakingAddress,
-    },
+  return ethers.recoverAddress(
+    await routingDigest(system.pubkeyRouter, key, system.stakingAddress),
+    signature,
   );
-  return ethers.recoverAddress(digest, signature);
 }
 
 async function setRouting(
@@ -605,22 +584,7 @@ describe("PubkeyRouter", () => {
       it("is the EIP-712 digest of RoutingData in the PubkeyRouter domain", async () => {
         const system = await loadFixture(deployPKPSystemFixture);
         const key = randomKey();
-        const { chainId } = await ethers.provider.getNetwork();
-        const expected = ethers.TypedDataEncoder.hash(
-          {
-            name: "PubkeyRouter",
-            version: "1",
-            chainId,
-            verifyingContract: await system.pubkeyRouter.getAddress(),
-          },
-          ROUTING_TYPES,
-          {
-            tokenId: key.tokenId,
-            pubkey: key.pubkey,
-            keyType: KEY_TYPE_ECDSA,
-            stakingContract: system.stakingAddress,
-          },
-        );
+        const expected = await routingDigest(system.pubkeyRouter, key, system.stakingAddress);
         expect(
           await system.pubkeyRouter.routingDataDigest(
             key.tokenId,

@@ -142,6 +142,46 @@ export interface RouterSignature {
   v: number;
 }
 
+/** The EIP-712 types of PubkeyRouter's routing signatures. */
+export const ROUTING_TYPES = {
+  RoutingData: [
+    { name: "tokenId", type: "uint256" },
+    { name: "pubkey", type: "bytes" },
+    { name: "keyType", type: "uint256" },
+    { name: "stakingContract", type: "address" },
+  ],
+};
+
+/** The EIP-712 domain of `pubkeyRouter` (its name and version, this chain, its address), with overrides. */
+export async function routingDomain(
+  pubkeyRouter: PubkeyRouter,
+  override: Partial<TypedDataDomain> = {},
+): Promise<TypedDataDomain> {
+  const { chainId } = await ethers.provider.getNetwork();
+  return {
+    name: "PubkeyRouter",
+    version: "1",
+    chainId,
+    verifyingContract: await pubkeyRouter.getAddress(),
+    ...override,
+  };
+}
+
+/** The EIP-712 digest of `RoutingData(tokenId, pubkey, keyType, stakingContract)` under the router's domain. */
+export async function routingDigest(
+  pubkeyRouter: PubkeyRouter,
+  key: { tokenId: bigint; pubkey: string },
+  stakingContract: string,
+  keyType: bigint = KEY_TYPE_ECDSA,
+): Promise<string> {
+  return ethers.TypedDataEncoder.hash(await routingDomain(pubkeyRouter), ROUTING_TYPES, {
+    tokenId: key.tokenId,
+    pubkey: key.pubkey,
+    keyType,
+    stakingContract,
+  });
+}
+
 /** The validators' EIP-712 signatures over `RoutingData(tokenId, pubkey, keyType, stakingContract)`. */
 export async function signRoutingData(
   signers: BaseWallet[],
@@ -151,26 +191,11 @@ export async function signRoutingData(
   keyType: bigint = KEY_TYPE_ECDSA,
   domainOverride: Partial<TypedDataDomain> = {},
 ): Promise<RouterSignature[]> {
-  const { chainId } = await ethers.provider.getNetwork();
-  const domain: TypedDataDomain = {
-    name: "PubkeyRouter",
-    version: "1",
-    chainId,
-    verifyingContract: await pubkeyRouter.getAddress(),
-    ...domainOverride,
-  };
-  const types = {
-    RoutingData: [
-      { name: "tokenId", type: "uint256" },
-      { name: "pubkey", type: "bytes" },
-      { name: "keyType", type: "uint256" },
-      { name: "stakingContract", type: "address" },
-    ],
-  };
+  const domain = await routingDomain(pubkeyRouter, domainOverride);
   const value = { tokenId: key.tokenId, pubkey: key.pubkey, keyType, stakingContract };
   const signatures: RouterSignature[] = [];
   for (const signer of signers) {
-    const sig = ethers.Signature.from(await signer.signTypedData(domain, types, value));
+    const sig = ethers.Signature.from(await signer.signTypedData(domain, ROUTING_TYPES, value));
     signatures.push({ r: sig.r, s: sig.s, v: sig.v });
   }
   return signatures;
