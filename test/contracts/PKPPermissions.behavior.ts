@@ -43,6 +43,42 @@ export function shouldBehaveLikePKPPermissions(fixture: () => Promise<Permission
   const webauthnId = ethers.keccak256(ethers.toUtf8Bytes("webauthn credential"));
   const webauthnPubkey = "0x04" + "11".repeat(64);
 
+  /** The refusals addPermittedAuthMethodScope and removePermittedAuthMethodScope share. */
+  function shouldRefuseScopeChanges(
+    method: "addPermittedAuthMethodScope" | "removePermittedAuthMethodScope",
+    invalidScope: bigint,
+  ): void {
+    describe("when the caller is not the owner", () => {
+      it("reverts with PKPPermissionsNotOwner", async () => {
+        const { system, tokenId, stranger } = await loadFixture(fixture);
+        await expect(system.pkpPermissions.connect(stranger)[method](tokenId, AUTH_METHOD_ACTION, cid, 1n))
+          .to.be.revertedWithCustomError(system.pkpPermissions, "PKPPermissionsNotOwner")
+          .withArgs(stranger.address, tokenId);
+      });
+    });
+
+    describe("when the auth method is not permitted", () => {
+      it("reverts with PKPPermissionsAuthMethodNotPermitted", async () => {
+        const { system, tokenId, owner } = await loadFixture(fixture);
+        await expect(system.pkpPermissions.connect(owner)[method](tokenId, AUTH_METHOD_ACTION, cid, 1n))
+          .to.be.revertedWithCustomError(system.pkpPermissions, "PKPPermissionsAuthMethodNotPermitted")
+          .withArgs(tokenId, AUTH_METHOD_ACTION, cid);
+      });
+    });
+
+    describe("when the scope id is 64 or more", () => {
+      it("reverts with PKPPermissionsInvalidScopeId", async () => {
+        const { system, tokenId, owner } = await loadFixture(fixture);
+        await system.pkpPermissions.connect(owner).addPermittedAction(tokenId, cid, []);
+        await expect(
+          system.pkpPermissions.connect(owner)[method](tokenId, AUTH_METHOD_ACTION, cid, invalidScope),
+        )
+          .to.be.revertedWithCustomError(system.pkpPermissions, "PKPPermissionsInvalidScopeId")
+          .withArgs(invalidScope);
+      });
+    });
+  }
+
   describe("addPermittedAction", () => {
     describe("when the caller is not the owner", () => {
       it("reverts with PKPPermissionsNotOwner", async () => {
@@ -542,45 +578,7 @@ export function shouldBehaveLikePKPPermissions(fixture: () => Promise<Permission
   });
 
   describe("addPermittedAuthMethodScope", () => {
-    describe("when the caller is not the owner", () => {
-      it("reverts with PKPPermissionsNotOwner", async () => {
-        const { system, tokenId, stranger } = await loadFixture(fixture);
-        await expect(
-          system.pkpPermissions
-            .connect(stranger)
-            .addPermittedAuthMethodScope(tokenId, AUTH_METHOD_ACTION, cid, 1n),
-        )
-          .to.be.revertedWithCustomError(system.pkpPermissions, "PKPPermissionsNotOwner")
-          .withArgs(stranger.address, tokenId);
-      });
-    });
-
-    describe("when the auth method is not permitted", () => {
-      it("reverts with PKPPermissionsAuthMethodNotPermitted", async () => {
-        const { system, tokenId, owner } = await loadFixture(fixture);
-        await expect(
-          system.pkpPermissions
-            .connect(owner)
-            .addPermittedAuthMethodScope(tokenId, AUTH_METHOD_ACTION, cid, 1n),
-        )
-          .to.be.revertedWithCustomError(system.pkpPermissions, "PKPPermissionsAuthMethodNotPermitted")
-          .withArgs(tokenId, AUTH_METHOD_ACTION, cid);
-      });
-    });
-
-    describe("when the scope id is 64 or more", () => {
-      it("reverts with PKPPermissionsInvalidScopeId", async () => {
-        const { system, tokenId, owner } = await loadFixture(fixture);
-        await system.pkpPermissions.connect(owner).addPermittedAction(tokenId, cid, []);
-        await expect(
-          system.pkpPermissions
-            .connect(owner)
-            .addPermittedAuthMethodScope(tokenId, AUTH_METHOD_ACTION, cid, 200n),
-        )
-          .to.be.revertedWithCustomError(system.pkpPermissions, "PKPPermissionsInvalidScopeId")
-          .withArgs(200n);
-      });
-    });
+    shouldRefuseScopeChanges("addPermittedAuthMethodScope", 200n);
 
     describe("when the auth method is permitted", () => {
       it("adds the scope and emits PermittedAuthMethodScopeAdded with the real type", async () => {
@@ -604,45 +602,7 @@ export function shouldBehaveLikePKPPermissions(fixture: () => Promise<Permission
   });
 
   describe("removePermittedAuthMethodScope", () => {
-    describe("when the caller is not the owner", () => {
-      it("reverts with PKPPermissionsNotOwner", async () => {
-        const { system, tokenId, stranger } = await loadFixture(fixture);
-        await expect(
-          system.pkpPermissions
-            .connect(stranger)
-            .removePermittedAuthMethodScope(tokenId, AUTH_METHOD_ACTION, cid, 1n),
-        )
-          .to.be.revertedWithCustomError(system.pkpPermissions, "PKPPermissionsNotOwner")
-          .withArgs(stranger.address, tokenId);
-      });
-    });
-
-    describe("when the auth method is not permitted", () => {
-      it("reverts with PKPPermissionsAuthMethodNotPermitted", async () => {
-        const { system, tokenId, owner } = await loadFixture(fixture);
-        await expect(
-          system.pkpPermissions
-            .connect(owner)
-            .removePermittedAuthMethodScope(tokenId, AUTH_METHOD_ACTION, cid, 1n),
-        )
-          .to.be.revertedWithCustomError(system.pkpPermissions, "PKPPermissionsAuthMethodNotPermitted")
-          .withArgs(tokenId, AUTH_METHOD_ACTION, cid);
-      });
-    });
-
-    describe("when the scope id is 64 or more", () => {
-      it("reverts with PKPPermissionsInvalidScopeId", async () => {
-        const { system, tokenId, owner } = await loadFixture(fixture);
-        await system.pkpPermissions.connect(owner).addPermittedAction(tokenId, cid, []);
-        await expect(
-          system.pkpPermissions
-            .connect(owner)
-            .removePermittedAuthMethodScope(tokenId, AUTH_METHOD_ACTION, cid, 64n),
-        )
-          .to.be.revertedWithCustomError(system.pkpPermissions, "PKPPermissionsInvalidScopeId")
-          .withArgs(64n);
-      });
-    });
+    shouldRefuseScopeChanges("removePermittedAuthMethodScope", 64n);
 
     describe("when the auth method is permitted", () => {
       it("removes the scope, keeps the auth method, and emits PermittedAuthMethodScopeRemoved with the real type", async () => {
