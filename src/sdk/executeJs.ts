@@ -37,7 +37,7 @@ export interface ExecuteJsParameters {
   ipfsId?: string;
   /** Parameters: `jsParams` inside the action, and each as a global. Typed arrays are sent as arrays. */
   jsParams?: Record<string, unknown>;
-  /** Per-node timeout (default 60 s). */
+  /** Per-node timeout (default 120 s: a node that starts its sandbox workers on first use can be slow to answer on a loaded machine). */
   timeoutMs?: number;
   /** Verify every share before combining (default true). */
   verifyShares?: boolean;
@@ -251,7 +251,7 @@ export async function executeJs(p: ExecuteJsParameters): Promise<ExecuteJsReturn
           authSig,
           epoch: Number(client.epoch.number),
         },
-        { requestId, timeoutMs: p.timeoutMs ?? 60_000 },
+        { requestId, timeoutMs: p.timeoutMs ?? 120_000 },
       );
     }),
   );

@@ -8,12 +8,20 @@ import { HardhatPluginError } from "hardhat/plugins";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { getBytes, hashMessage, recoverAddress } from "ethers";
+import { getBytes, hashMessage, keccak256, recoverAddress, toUtf8Bytes } from "ethers";
 
 import { connectContracts } from "../../src/chain/deployment";
 import { grantAction, mintNext } from "../../src/chain/pkp";
+import { openNetwork } from "../../src/network/open";
 import { startNetwork, type Network } from "../../src/network/start";
-import { jsonRpcProvider } from "../../src/sdk";
+import {
+  executeJs,
+  getSessionSigs,
+  jsonRpcProvider,
+  litActionResource,
+  pkpResource,
+  requestAbility,
+} from "../../src/sdk";
 import { request } from "../../src/sdk/transport";
 
 type Json = Record<string, unknown>;
@@ -175,6 +183,40 @@ describe("tasks action:publish and action:run (a real 4-node network)", function
       });
       expect(refused.name).to.equal("LitActionError");
       expect(refused.message).to.contain("not permitted");
+    });
+
+    it("executeJs (the SDK under action:run) combines two signatures of one run from the nodes' verified shares", async () => {
+      const net = await openNetwork(dataDir, { from: 0 });
+      const pkp = await mintNext(net.contracts);
+      const code = `
+        await Lit.Actions.signEcdsa({ toSign, publicKey, sigName: "a" });
+        await Lit.Actions.ethPersonalSignMessageEcdsa({ message: "b", publicKey, sigName: "b" });
+        Lit.Actions.setResponse({ response: "two" });`;
+      const { sessionSigs } = await getSessionSigs({
+        signer: net.signer,
+        nodeUrls: net.client.nodes.map((x) => x.url),
+        latestBlockhash: net.client.latestBlockhash,
+        resourceAbilityRequests: [
+          requestAbility(litActionResource("*"), "lit-action-execution"),
+          requestAbility(pkpResource("*"), "pkp-signing"),
+        ],
+      });
+      const digest = keccak256(toUtf8Bytes("a"));
+      const r = await executeJs({
+        client: net.client,
+        sessionSigs,
+        code,
+        jsParams: { toSign: getBytes(digest), publicKey: pkp.pubkey },
+      });
+      expect(r.response).to.equal("two");
+      expect(Object.keys(r.signatures).sort()).to.deep.equal(["a", "b"]);
+      expect(recoverAddress(digest, r.signatures.a.signature)).to.equal(pkp.ethAddress);
+      expect(recoverAddress(hashMessage("b"), r.signatures.b.signature)).to.equal(pkp.ethAddress);
+      expect(r.signatures.a.dataSigned).to.equal(digest.slice(2));
+      expect(r.signatures.a.signingSet.length).to.be.at.least(network.info.quorum);
+      expect(r.culprits).to.deep.equal([]);
+      expect(r.failures).to.deep.equal([]);
+      expect(r.disagreements).to.deep.equal([]);
     });
 
     it("reports an action that throws, with the nodes' error", async () => {
