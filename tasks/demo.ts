@@ -1,4 +1,5 @@
-import { task } from "hardhat/config";
+import { task, types } from "hardhat/config";
+import { HardhatPluginError } from "hardhat/plugins";
 import pc from "picocolors";
 
 import { cidOf } from "../src/chain/cid";
@@ -15,7 +16,8 @@ import {
 import { parseCount } from "../src/chain/parse";
 import { infoLines } from "./pkp-info";
 import { mintedLines } from "./pkp-mint";
-import { action, common, compileUnless, emit, label, title } from "./util";
+import { networkAction } from "./pkp-sign";
+import { PLUGIN, action, bad, common, compileUnless, emit, good, label, title, toJson } from "./util";
 
 /** The Lit Action the demo PKP is minted with: signs a message the caller passes in. */
 export const DEMO_ACTION = `const go = async () => {
@@ -33,7 +35,7 @@ go();
 
 common(
   task(
-    "demo",
+    "demo:contracts",
     "On the embedded chain: deploy, route development keys, mint a PKP with PKPHelper, grant an action, print pkp:info",
   ),
   false,
@@ -94,4 +96,50 @@ common(
       say(pc.green("\nDone."));
       return result;
     }),
+  );
+
+task(
+  "demo",
+  "The prime-number certificate: start N nodes, publish examples/prime/action.js, mintGrantAndBurnNext a PKP for it, run it for a prime and a non-prime, verify the certificate, stop",
+)
+  .addOptionalParam("nodes", "Number of nodes (at least 4)", 4, types.int)
+  .addOptionalParam("dataDir", "Directory for the demo network (default: a fresh temporary one)")
+  .addFlag(
+    "json",
+    "Print one JSON document: nodes, threshold, tokenId, pubkey, pkpAddress, actionCid, runs, proof",
+  )
+  .addFlag("noCompile", "Do not compile the contracts first")
+  .setAction(
+    networkAction(
+      async (args: { nodes: number; dataDir?: string; json: boolean; noCompile: boolean }, hre) => {
+        await compileUnless(args.noCompile, hre);
+        const { runPrimeDemo } = await import("../src/network/primeDemo");
+        const started = Date.now();
+        const result = await runPrimeDemo({
+          nodes: args.nodes,
+          dataDir: args.dataDir,
+          print: args.json ? () => undefined : (line) => console.log(line),
+        });
+        // The certificate must verify, every prime must be signed and nothing else.
+        const wrong = result.runs.filter((run) => (run.prime === true) !== (run.signature !== null));
+        if (args.json) console.log(toJson(result));
+        else {
+          const seconds = ((Date.now() - started) / 1000).toFixed(1);
+          console.log(
+            result.proof?.valid === true && wrong.length === 0 ? good(`done in ${seconds} s`) : bad("failed"),
+          );
+        }
+        if (result.proof === null || !result.proof.valid || wrong.length > 0) {
+          throw new HardhatPluginError(
+            PLUGIN,
+            result.proof === null
+              ? "no number was signed: no certificate"
+              : !result.proof.valid
+                ? "the certificate did not verify"
+                : `signed and prime disagree for ${wrong.map((run) => run.number).join(", ")}`,
+          );
+        }
+        return result;
+      },
+    ),
   );

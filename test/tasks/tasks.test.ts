@@ -705,7 +705,7 @@ describe("tasks", function () {
   describe("demo", function () {
     it("deploys, routes keys, mints with the helper, grants an action and reports the PKP", async function () {
       const result = await runJson<{ minted: Json; info: { owner: string; permittedActions: Json[] } }>(
-        "demo",
+        "demo:contracts",
         { keys: "2", noCompile: true },
       );
       expect(result.info.permittedActions).to.have.length(2);
