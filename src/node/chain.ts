@@ -3,13 +3,21 @@
  * current epoch (sorted by node address: a validator's index, its Shamir x, is its 1-based position),
  * the epoch, block hashes (session nonces), PKP permissions read at the latest block, root-key votes
  * and key routing.
+ *
+ * Reads for a request are pinned to one block (`atBlock`): the latest block fetched after the request
+ * arrived (`latestHead`, one shared JSON-RPC call for every request waiting at that moment). What a
+ * contract answered at a block never changes, so pinned reads are remembered per block number and a
+ * permission check's facts are fetched in one JSON-RPC batch (`prefetchPermission`); a change mined
+ * in block B is seen by every request that arrives after B was mined.
  */
+import { AsyncLocalStorage } from "node:async_hooks";
 import {
   Contract,
   JsonRpcProvider,
   Wallet,
   ZeroAddress,
   getAddress,
+  hexlify,
   keccak256,
   type JsonRpcPayload,
   type JsonRpcResult,
@@ -21,6 +29,8 @@ const STAKING_ABI = [
   "function getValidatorsStructsInCurrentEpoch() view returns (tuple(uint32 ip, uint128 ipv6, uint32 port, address nodeAddress, uint256 reward, uint256 senderPubKey, uint256 receiverPubKey)[])",
   "function epoch() view returns (tuple(uint256 epochLength, uint256 number, uint256 endTime, uint256 retries, uint256 timeout))",
   "function currentValidatorCountForConsensus() view returns (uint256)",
+  "event StateChanged(uint8 newState)",
+  "event EpochAdvanced(uint256 number)",
 ];
 const ROUTER_ABI = [
   "function voteForRootKeys(address stakingContract, tuple(bytes pubkey, uint256 keyType)[] newRootKeys)",
@@ -60,6 +70,13 @@ export interface ChainContracts {
   pubkeyRouter: string;
   pkpNft: string;
   pkpPermissions: string;
+}
+
+/** A block as far as the nodes care: its number, hash and timestamp (seconds). */
+export interface BlockHead {
+  number: number;
+  hash: string;
+  timestamp: number;
 }
 
 export interface RoutingSignature {
@@ -122,6 +139,14 @@ export class Chain {
   readonly router: Contract;
   readonly pkpNft: Contract;
   readonly permissions: Contract;
+  readonly #pin = new AsyncLocalStorage<{ block: number; head?: BlockHead }>();
+  /** Results of reads pinned to a block, for the newest block seen (older ones are dropped). */
+  #memo = new Map<string, Promise<unknown>>();
+  #memoBlock = -1;
+  /** Blocks by hash (a block's number and timestamp never change). */
+  readonly #blocks = new Map<string, BlockHead>();
+  #headInFlight: Promise<BlockHead> | undefined;
+  #headNext: Promise<BlockHead> | undefined;
 
   constructor(
     rpcUrl: string,
@@ -176,23 +201,184 @@ export class Chain {
   }
 
   async latestBlockhash(): Promise<string> {
-    const block = await this.provider.getBlock("latest");
-    if (block === null || block.hash === null) throw new Error("no latest block");
-    return block.hash;
+    return (await this.latestHead()).hash;
+  }
+
+  async #fetchBlock(tag: string): Promise<BlockHead | undefined> {
+    const method = tag.length === 66 ? "eth_getBlockByHash" : "eth_getBlockByNumber";
+    const raw = (await this.provider.send(method, [tag, false])) as {
+      number: string;
+      hash: string;
+      timestamp: string;
+    } | null;
+    if (raw === null || raw.hash === null) return undefined;
+    const head = {
+      number: Number(raw.number),
+      hash: raw.hash.toLowerCase(),
+      timestamp: Number(raw.timestamp),
+    };
+    if (this.#blocks.size > 4096) this.#blocks.clear();
+    this.#blocks.set(head.hash, head);
+    return head;
+  }
+
+  /**
+   * The latest block, read by a JSON-RPC call sent after this method was called (so it includes
+   * every block mined before): callers that arrive while a read is in flight share the next one.
+   */
+  latestHead(): Promise<BlockHead> {
+    if (this.#headNext !== undefined) return this.#headNext;
+    const start = (): Promise<BlockHead> => {
+      const p = this.#fetchBlock("latest").then((h) => {
+        if (h === undefined) throw new Error("no latest block");
+        return h;
+      });
+      this.#headInFlight = p;
+      void p.then(
+        () => this.#headInFlight === p && (this.#headInFlight = undefined),
+        () => this.#headInFlight === p && (this.#headInFlight = undefined),
+      );
+      return p;
+    };
+    if (this.#headInFlight === undefined) return start();
+    const next = this.#headInFlight
+      .then(
+        () => undefined,
+        () => undefined,
+      )
+      .then(() => {
+        this.#headNext = undefined;
+        return start();
+      });
+    this.#headNext = next;
+    return next;
   }
 
   /**
    * Whether `hash` is the hash of a block of this chain no older than `maxAgeSec` (measured against
-   * the chain's latest block, so that a chain whose clock was moved keeps working).
+   * the chain's latest block, so that a chain whose clock was moved keeps working). `latest` may be
+   * given when the caller already read it for this request.
    */
-  async isKnownBlockhash(hash: string, maxAgeSec: number): Promise<boolean> {
+  async isKnownBlockhash(hash: string, maxAgeSec: number, latest?: BlockHead): Promise<boolean> {
     if (!/^0x[0-9a-fA-F]{64}$/.test(hash)) return false;
-    const [block, latest] = await Promise.all([
-      this.provider.getBlock(hash).catch(() => null),
-      this.provider.getBlock("latest"),
+    const known = this.#blocks.get(hash.toLowerCase());
+    const [block, head] = await Promise.all([
+      known ?? this.#fetchBlock(hash.toLowerCase()).catch(() => undefined),
+      latest ?? this.#pin.getStore()?.head ?? this.latestHead(),
     ]);
-    if (block === null || latest === null) return false;
-    return latest.timestamp - block.timestamp <= maxAgeSec;
+    if (block === undefined) return false;
+    return head.timestamp - block.timestamp <= maxAgeSec;
+  }
+
+  // ---- reads pinned to one block ----
+
+  /** Runs `f` with every permission read in it made at block `block` (and remembered for it). */
+  atBlock<T>(block: number, f: () => Promise<T>): Promise<T> {
+    return this.#pin.run({ block }, f);
+  }
+
+  /**
+   * `atBlock(head.number, f)`, and `head` is the latest block for `isKnownBlockhash` in `f`: one
+   * request, one view of the chain.
+   */
+  atHead<T>(head: BlockHead, f: () => Promise<T>): Promise<T> {
+    return this.#pin.run({ block: head.number, head }, f);
+  }
+
+  /** The block reads are pinned to here, or "latest". */
+  #blockTag(): number | "latest" {
+    return this.#pin.getStore()?.block ?? "latest";
+  }
+
+  /** `read(blockTag)` once per (key, pinned block); unpinned reads are never remembered. */
+  #pinned<T>(key: string, read: (blockTag: number | "latest") => Promise<T>): Promise<T> {
+    const tag = this.#blockTag();
+    if (tag === "latest") return read(tag);
+    if (tag > this.#memoBlock) {
+      this.#memo = new Map();
+      this.#memoBlock = tag;
+    } else if (tag < this.#memoBlock) return read(tag);
+    const k = key;
+    const hit = this.#memo.get(k) as Promise<T> | undefined;
+    if (hit !== undefined) return hit;
+    const p = read(tag);
+    this.#memo.set(k, p);
+    p.catch(() => this.#memo.get(k) === p && this.#memo.delete(k));
+    if (this.#memo.size > 20_000) this.#memo.clear();
+    return p;
+  }
+
+  /**
+   * Reads, in one JSON-RPC batch at `block`, every fact the signing permission rule may need for
+   * (tokenId, address): whether the token exists, its owner, whether the address is permitted and
+   * its scopes 1 and 2. Later pinned reads of the same facts at that block are answered from memory.
+   */
+  async prefetchPermission(tokenId: bigint, address: string, block: number): Promise<void> {
+    const user = getAddress(address);
+    const calls: { key: string; to: string; data: string; decode: (ret: string) => unknown }[] = [
+      {
+        key: `exists:${tokenId}`,
+        to: this.contracts.pkpNft,
+        data: this.pkpNft.interface.encodeFunctionData("exists", [tokenId]),
+        decode: (r) => this.pkpNft.interface.decodeFunctionResult("exists", r)[0] as boolean,
+      },
+      {
+        key: `ownerOf:${tokenId}`,
+        to: this.contracts.pkpNft,
+        data: this.pkpNft.interface.encodeFunctionData("ownerOf", [tokenId]),
+        decode: (r) => getAddress(this.pkpNft.interface.decodeFunctionResult("ownerOf", r)[0] as string),
+      },
+      {
+        key: `permittedAddress:${tokenId}:${user}`,
+        to: this.contracts.pkpPermissions,
+        data: this.permissions.interface.encodeFunctionData("isPermittedAddress", [tokenId, user]),
+        decode: (r) => this.permissions.interface.decodeFunctionResult("isPermittedAddress", r)[0] as boolean,
+      },
+      ...[1n, 2n].map((scope) => ({
+        key: `scope:${tokenId}:${user}:${scope}`,
+        to: this.contracts.pkpPermissions,
+        data: this.permissions.interface.encodeFunctionData("isPermittedAuthMethodScopePresent", [
+          tokenId,
+          AUTH_METHOD_ADDRESS,
+          user.toLowerCase(),
+          scope,
+        ]),
+        decode: (r: string) =>
+          this.permissions.interface.decodeFunctionResult(
+            "isPermittedAuthMethodScopePresent",
+            r,
+          )[0] as boolean,
+      })),
+    ];
+    if (block > this.#memoBlock) {
+      this.#memo = new Map();
+      this.#memoBlock = block;
+    }
+    if (block < this.#memoBlock) return;
+    const missing = calls.filter((c) => !this.#memo.has(c.key));
+    if (missing.length === 0) return;
+    const tag = "0x" + block.toString(16);
+    const batch = this.provider._send(
+      missing.map((c, k) => ({
+        id: k + 1,
+        jsonrpc: "2.0" as const,
+        method: "eth_call",
+        params: [{ to: c.to, data: c.data }, tag],
+      })),
+    );
+    for (const [k, c] of missing.entries()) {
+      const p = batch.then((results) => {
+        const r = results.find((x) => x.id === k + 1) as
+          | { result?: string; error?: { message?: string } }
+          | undefined;
+        if (r === undefined || r.result === undefined)
+          throw new Error(`eth_call ${c.key} failed: ${r?.error?.message ?? "no result"}`);
+        return c.decode(r.result);
+      });
+      p.catch(() => this.#memo.get(c.key) === p && this.#memo.delete(c.key));
+      if (block === this.#memoBlock) this.#memo.set(c.key, p);
+    }
+    await batch.catch(() => undefined);
   }
 
   // ---- root keys ----
@@ -281,11 +467,16 @@ export class Chain {
   // ---- permissions (latest block) ----
 
   async pkpExists(tokenId: bigint): Promise<boolean> {
-    return (await this.pkpNft.exists(tokenId, { blockTag: "latest" })) as boolean;
+    return this.#pinned(
+      `exists:${tokenId}`,
+      async (blockTag) => (await this.pkpNft.exists(tokenId, { blockTag })) as boolean,
+    );
   }
 
   async ownerOf(tokenId: bigint): Promise<string> {
-    return getAddress((await this.pkpNft.ownerOf(tokenId, { blockTag: "latest" })) as string);
+    return this.#pinned(`ownerOf:${tokenId}`, async (blockTag) =>
+      getAddress((await this.pkpNft.ownerOf(tokenId, { blockTag })) as string),
+    );
   }
 
   /** Whether the token was burned (a Transfer to the zero address was logged). */
@@ -295,21 +486,32 @@ export class Chain {
   }
 
   async isPermittedAddress(tokenId: bigint, user: string): Promise<boolean> {
-    return (await this.permissions.isPermittedAddress(tokenId, user, { blockTag: "latest" })) as boolean;
+    return this.#pinned(
+      `permittedAddress:${tokenId}:${getAddress(user)}`,
+      async (blockTag) => (await this.permissions.isPermittedAddress(tokenId, user, { blockTag })) as boolean,
+    );
   }
 
   async addressHasScope(tokenId: bigint, user: string, scope: bigint): Promise<boolean> {
-    return (await this.permissions.isPermittedAuthMethodScopePresent(
-      tokenId,
-      AUTH_METHOD_ADDRESS,
-      user.toLowerCase(),
-      scope,
-      { blockTag: "latest" },
-    )) as boolean;
+    return this.#pinned(
+      `scope:${tokenId}:${getAddress(user)}:${scope}`,
+      async (blockTag) =>
+        (await this.permissions.isPermittedAuthMethodScopePresent(
+          tokenId,
+          AUTH_METHOD_ADDRESS,
+          user.toLowerCase(),
+          scope,
+          { blockTag },
+        )) as boolean,
+    );
   }
 
   async isPermittedAction(tokenId: bigint, cidBytes: Uint8Array): Promise<boolean> {
-    return (await this.permissions.isPermittedAction(tokenId, cidBytes, { blockTag: "latest" })) as boolean;
+    return this.#pinned(
+      `action:${tokenId}:${hexlify(cidBytes)}`,
+      async (blockTag) =>
+        (await this.permissions.isPermittedAction(tokenId, cidBytes, { blockTag })) as boolean,
+    );
   }
 
   destroy(): void {

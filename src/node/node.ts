@@ -14,19 +14,26 @@ import {
   signWeightedShare,
   signatureShareToJSON,
 } from "../crypto/ecdsa";
-import { authenticate, nodeAuthContext, pkpSigningCapability, type Authenticated } from "./auth";
-import { Chain, tokenIdOf, type RoutingSignature, type Validator } from "./chain";
+import { AuthCache, authenticate, nodeAuthContext, pkpSigningCapability, type Authenticated } from "./auth";
+import { Chain, tokenIdOf, type BlockHead, type RoutingSignature, type Validator } from "./chain";
 import type { NodeConfig } from "./config";
-import { ConflictError, InternalError, NotFoundError, UnauthorizedError } from "./errors";
+import {
+  ConflictError,
+  InternalError,
+  InvalidRequestError,
+  NotFoundError,
+  UnauthorizedError,
+} from "./errors";
 import { deriveCommsKeyPair, nodeSecretBytes, type CommsKeyPair } from "./keys";
-import { signEnvelope, envelopeSigner, envelopeSchema } from "./peers/envelope";
+import { signEnvelope, envelopeSchema } from "./peers/envelope";
 import { Peers } from "./peers/peers";
 import { keyShareFromJson, keyShareToJson } from "./protocols/codec";
 import { runDkgBatch, runPresignBatch, type RunContext } from "./protocols/runs";
 import {
   LeaderBook,
+  TOO_FEW_JOINS,
   leaderOrder,
-  presignatureOwner,
+  planPresignatureOwners,
   requestEntropy,
   type Decision,
   type JoinRequest,
@@ -103,6 +110,16 @@ export class PkpNode {
   #voted = false;
   #rootKeyOnChain = false;
   #lastLevels = "";
+  #tick = 0;
+  /** The coordinator is filling the presignature pool up to its target (until every owner has its share). */
+  #presignFilling = false;
+  readonly #authCache = new AuthCache();
+  /** Parsed key shares by public key (a stored share never changes). */
+  readonly #keyShares = new Map<string, ReturnType<typeof keyShareFromJson>>();
+  #networkKey: { id: string; share: ReturnType<typeof keyShareFromJson> } | undefined;
+  /** Presignature ids this leader assigned, not yet announced to the others (sent in batches). */
+  #spentQueue: { id: string; requestKey: string }[] = [];
+  #spentTimer: NodeJS.Timeout | undefined;
 
   constructor(
     readonly config: NodeConfig,
@@ -158,10 +175,30 @@ export class PkpNode {
     this.epoch = epoch;
   }
 
+  /**
+   * Refuses a request made for an epoch that is neither the current one nor the one before (a
+   * client with an old view of the network). An absent epoch is accepted. A newer epoch than this
+   * node knows makes it read the chain again first.
+   */
+  async checkEpoch(epoch: number | null | undefined): Promise<void> {
+    if (epoch === null || epoch === undefined) return;
+    if (epoch > this.epoch) await this.refreshValidators();
+    if (epoch === this.epoch || epoch === this.epoch - 1) return;
+    throw new InvalidRequestError(
+      `epoch ${epoch} is neither the current epoch (${this.epoch}) nor the previous one`,
+      { reason: "InvalidEpoch" },
+    );
+  }
+
   networkKeyShare() {
     const keyId = this.store.kvGetJson<string>(NETWORK_KEY_ID);
-    const v = keyId === undefined ? undefined : this.store.getNetworkKeyShare(keyId);
-    return v === undefined ? undefined : keyShareFromJson(blsG1Group, parseJson(v));
+    if (keyId === undefined) return undefined;
+    if (this.#networkKey?.id === keyId) return this.#networkKey.share;
+    const v = this.store.getNetworkKeyShare(keyId);
+    if (v === undefined) return undefined;
+    const share = keyShareFromJson(blsG1Group, parseJson(v));
+    this.#networkKey = { id: keyId, share };
+    return share;
   }
 
   /** Compressed G1 network key, 96 hex without 0x, or "" before the DKG made it. */
@@ -172,13 +209,18 @@ export class PkpNode {
 
   async start(): Promise<void> {
     await this.refreshValidators();
-    this.#timers.push(
-      setInterval(() => {
-        this.refreshValidators().catch((e) =>
-          this.log.warn({ err: (e as Error).message }, "validator refresh failed"),
-        );
-      }, 3000),
-    );
+    const refresh = () =>
+      this.refreshValidators().catch((e) =>
+        this.log.warn({ err: (e as Error).message }, "validator refresh failed"),
+      );
+    // Staking announces every change of the validator set with StateChanged; a slow poll remains
+    // for an event that was missed.
+    void this.chain.staking
+      .on("StateChanged", () => void refresh())
+      .catch((e: unknown) =>
+        this.log.warn({ err: (e as Error).message }, "cannot subscribe to StateChanged"),
+      );
+    this.#timers.push(setInterval(() => void refresh(), 15_000));
     const tick = async () => {
       if (this.#stopped) return;
       try {
@@ -194,6 +236,8 @@ export class PkpNode {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const t of this.#timers) clearTimeout(t);
+    if (this.#spentTimer !== undefined) clearTimeout(this.#spentTimer);
+    await this.chain.staking.removeAllListeners().catch(() => undefined);
     this.chain.destroy();
     this.store.close();
   }
@@ -241,9 +285,13 @@ export class PkpNode {
     if (me === undefined) return;
     const alive = await Promise.all(this.validators.map((v) => this.#probe(v)));
     this.#live = new Set(this.validators.filter((_, k) => alive[k]).map((v) => v.nodeAddress));
-    const roots = await this.chain.rootKeys();
-    this.#rootKeyOnChain = roots.some((k) => k.keyType === 1n);
-    this.#routedCount = await this.chain.unmintedRoutedCount();
+    if (!this.#rootKeyOnChain) {
+      const roots = await this.chain.rootKeys();
+      this.#rootKeyOnChain = roots.some((k) => k.keyType === 1n);
+    }
+    // The routed-key count matters to the coordinator; the others refresh it now and then (status).
+    if (this.#isCoordinator() || this.#tick++ % 5 === 0)
+      this.#routedCount = await this.chain.unmintedRoutedCount();
     const share = this.networkKeyShare();
     if (share !== undefined && !this.#rootKeyOnChain && !this.#voted) await this.#vote();
     const presigs = this.store.presignatureCounts();
@@ -268,12 +316,18 @@ export class PkpNode {
     if (share === undefined) return;
     if (this.#routedCount < this.config.pools.pkpKeys)
       return this.#coordinate("pkp-keys", this.config.pools.keyBatch);
-    // Each presignature has one owner (the only leader that may assign it): keep every owner supplied.
-    const perOwner = new Array<number>(this.n).fill(0);
-    for (const id of this.store.freePresignatureIds()) perOwner[presignatureOwner(id, this.n) - 1]++;
-    const minimum = Math.ceil(this.config.pools.presignatures / this.n / 2);
-    if (presigs.free < this.config.pools.presignatures || Math.min(...perOwner) < minimum)
-      return this.#coordinate("presign", this.config.pools.presignatureBatch);
+    // Each presignature has one owner (the only leader that may assign it), fixed in the batch that
+    // makes it: keep every owner supplied, refilling an owner that fell below half its share.
+    const plan = planPresignatureOwners(
+      this.store.freePresignaturesByOwner(),
+      this.n,
+      this.config.pools.presignatures,
+      this.config.pools.presignatureBatch,
+      this.#presignFilling,
+    );
+    this.#presignFilling = plan.filling;
+    if (plan.owners.length > 0)
+      return this.#coordinate("presign", plan.owners.length, { owners: plan.owners });
   }
 
   #voting: Promise<void> | undefined;
@@ -300,12 +354,18 @@ export class PkpNode {
     }
   }
 
-  async #coordinate(purpose: Purpose, count: number): Promise<void> {
+  async #coordinate(purpose: Purpose, count: number, extra: { owners?: number[] } = {}): Promise<void> {
     const session = `${purpose}/${this.epoch}/${Date.now()}/${randomBytes(6).toString("hex")}`;
     this.log.info({ session, purpose, count }, "starting a protocol session");
     this.#busy = true;
     try {
-      const payload = { session, purpose, count, participants: this.validators.map((v) => v.nodeAddress) };
+      const payload = {
+        session,
+        purpose,
+        count,
+        participants: this.validators.map((v) => v.nodeAddress),
+        ...extra,
+      };
       await this.peers.broadcast(this.validators, { session, kind: "start", round: 0, payload });
     } finally {
       // #onStart on this node clears the flag when its own run ends.
@@ -313,11 +373,27 @@ export class PkpNode {
   }
 
   #onStart(payload: unknown, from: Validator): { accepted: boolean } {
-    const p = payload as { session: string; purpose: Purpose; count: number; participants: string[] };
+    const p = payload as {
+      session: string;
+      purpose: Purpose;
+      count: number;
+      participants: string[];
+      owners?: unknown;
+    };
     const participants = this.validators.filter((v) => p.participants.includes(v.nodeAddress));
     const me = this.me;
     if (me === undefined || participants.length !== p.participants.length) return { accepted: false };
     if (!["network-key", "pkp-keys", "presign"].includes(p.purpose) || !(p.count >= 1 && p.count <= 256))
+      return { accepted: false };
+    const owners = p.owners;
+    if (
+      p.purpose === "presign" &&
+      !(
+        Array.isArray(owners) &&
+        owners.length === p.count &&
+        owners.every((o) => Number.isSafeInteger(o) && participants.some((v) => v.index === o))
+      )
+    )
       return { accepted: false };
     this.#busy = true;
     const ctx: RunContext = {
@@ -361,9 +437,10 @@ export class PkpNode {
         } else {
           const out = await runPresignBatch(ctx, this.t, p.session, p.count);
           this.store.insertPresignatures(
-            out.map((o) => ({
+            out.map((o, k) => ({
               id: o.presignature.id,
               holders: o.holders,
+              owner: (owners as number[])[k],
               value: jsonBytes(o.presignature.toJSON()),
             })),
           );
@@ -431,18 +508,11 @@ export class PkpNode {
     const me = this.me;
     if (me === undefined) throw new Error("leader is not a validator");
     const requestKey = `${join.requestId}\0${join.sigName}`;
-    for (const id of this.store.freePresignatureIds({
-      holdersInclude: set,
-      filter: (id) => presignatureOwner(id, this.n) === me.index,
-      limit: 64,
-    })) {
+    for (const id of this.store.freePresignatureIds({ holdersInclude: set, owner: me.index, limit: 64 })) {
       const decision = { ...join, signingSet: set, presignatureId: id };
       // The assignment and the decision are one durable transaction.
       if (this.store.assignPresignature(id, requestKey, decision)) {
-        void this.peers.broadcast(
-          this.validators.filter((v) => v.nodeAddress !== this.address),
-          { session: `spent/${id}`, kind: "spent", round: 0, payload: { ids: [id], requestKey } },
-        );
+        this.#announceSpent(id, requestKey);
         this.log.info(
           { requestId: join.requestId, signingSet: set, presignatureId: id },
           "signing session decided",
@@ -455,11 +525,15 @@ export class PkpNode {
 
   async #onJoin(payload: unknown, from: Validator): Promise<unknown> {
     const join = payload as JoinRequest;
-    const decision = await this.leader.join(
-      join,
-      from.index,
-      Math.max(500, this.config.timeouts.peerMs - 1000),
-    );
+    let decision: Decision;
+    try {
+      decision = await this.leader.join(join, from.index, this.#joinWindowMs);
+    } catch (e) {
+      const message = (e as Error).message;
+      throw new ConflictError(message, {
+        reason: message.startsWith(TOO_FEW_JOINS) ? TOO_FEW_JOINS : "NoSigningSession",
+      });
+    }
     return signEnvelope(
       {
         from: this.address,
@@ -473,43 +547,81 @@ export class PkpNode {
     );
   }
 
+  /**
+   * Tells the other nodes (for their pool levels) which presignatures this leader assigned: one
+   * message per peer for every assignment of the last 200 ms. Joiners learn it from the decision.
+   */
+  #announceSpent(id: string, requestKey: string): void {
+    this.#spentQueue.push({ id, requestKey });
+    this.#spentTimer ??= setTimeout(() => {
+      this.#spentTimer = undefined;
+      const marks = this.#spentQueue;
+      this.#spentQueue = [];
+      if (this.#stopped || marks.length === 0) return;
+      void this.peers.broadcast(
+        this.validators.filter((v) => v.nodeAddress !== this.address),
+        { session: `spent/${marks[0].id}`, kind: "spent", round: 0, payload: { marks } },
+      );
+    }, 200);
+  }
+
   #onSpent(payload: unknown): void {
-    const p = payload as { ids: string[]; requestKey: string };
-    if (!Array.isArray(p.ids) || typeof p.requestKey !== "string") return;
+    const p = payload as { marks?: unknown };
+    if (!Array.isArray(p.marks) || p.marks.length > 10_000) return;
+    const marks = (p.marks as { id?: unknown; requestKey?: unknown }[]).filter(
+      (m): m is { id: string; requestKey: string } =>
+        typeof m?.id === "string" && typeof m.requestKey === "string",
+    );
     try {
-      this.store.markPresignaturesAssigned(p.ids, p.requestKey);
+      this.store.markPresignaturesAssignedMany(marks.map((m) => ({ id: m.id, requestId: m.requestKey })));
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, "malformed spent notice ignored");
     }
   }
 
-  /** Asks the leaders in order until one answers with a decision. */
+  /** How long a leader waits, from a request's first join, for 2t+1 joins. */
+  get #joinWindowMs(): number {
+    return 2 * this.config.timeouts.peerMs;
+  }
+
+  /**
+   * Asks the leaders in order until one answers with a decision. A leader that was reached but saw
+   * too few joins in its window ends the attempt: every joiner got the same answer, and the next
+   * leader would see the same nodes.
+   */
   async #agree(join: JoinRequest): Promise<Decision> {
+    // The same order at every node (no local view of who is up may change it): joiners that split
+    // between two leaders would leave both short of 2t+1.
     const order = leaderOrder(join.requestId, join.sigName, this.validators);
-    const live = [
-      ...order.filter((v) => this.#live.has(v.nodeAddress)),
-      ...order.filter((v) => !this.#live.has(v.nodeAddress)),
-    ];
     let last: unknown;
-    for (const leader of live.slice(0, 3)) {
+    for (const leader of order.slice(0, 3)) {
       try {
-        const reply = await this.peers.send(leader, {
-          session: `join/${join.requestId}`,
-          kind: "join",
-          round: 0,
-          payload: join,
-        });
+        const reply = await this.peers.send(
+          leader,
+          { session: `join/${join.requestId}`, kind: "join", round: 0, payload: join },
+          this.#joinWindowMs + this.config.timeouts.peerMs,
+        );
         const env = envelopeSchema.parse(reply);
-        if (envelopeSigner(env) !== leader.nodeAddress) throw new Error("decision not signed by the leader");
+        if (env.from.toLowerCase() !== leader.nodeAddress.toLowerCase() || !this.peers.verifier.verify(env))
+          throw new Error("decision not signed by the leader");
         const d = env.payload as Decision;
         if (d.requestId !== join.requestId || d.sigName !== join.sigName)
           throw new Error("decision for another request");
+        if (typeof d.presignatureId === "string" && leader.nodeAddress !== this.address)
+          try {
+            this.store.markPresignaturesAssignedMany([
+              { id: d.presignatureId, requestId: `${d.requestId}\0${d.sigName}` },
+            ]);
+          } catch {
+            // bookkeeping only; a malformed id fails at the claim
+          }
         return d;
       } catch (e) {
         last = e;
         // Every joiner sees the same failure of a leader (unreachable, no presignature it owns, too
         // few joins), so all of them move on to the same next leader.
         this.log.warn({ leader: leader.url, err: (e as Error).message }, "signing leader failed");
+        if (String((e as Error).message).includes(TOO_FEW_JOINS)) break;
       }
     }
     throw new InternalError("no signing session could be agreed", {
@@ -521,12 +633,23 @@ export class PkpNode {
   async authenticateSigner(req: PkpSignRequest, tokenId: bigint): Promise<Authenticated> {
     const me = this.me;
     if (me === undefined) throw new InternalError("this node is not a current validator");
-    return authenticate(req.authSig, pkpSigningCapability(tokenId), nodeAuthContext(this, me.url));
+    return authenticate(
+      req.authSig,
+      pkpSigningCapability(tokenId),
+      nodeAuthContext(this, me.url, this.#authCache),
+    );
   }
 
-  /** See `checkSigningPermission` (src/node/permissions.ts). */
-  async checkPermission(tokenId: bigint, requester: Authenticated | string): Promise<void> {
-    return checkSigningPermission(this.chain, tokenId, requester);
+  /**
+   * See `checkSigningPermission` (src/node/permissions.ts). Every chain read of the rule is made at
+   * one block, the latest one read after this call began (`head` when the caller already read it),
+   * and the usual facts come in one JSON-RPC batch, remembered for that block.
+   */
+  async checkPermission(tokenId: bigint, requester: Authenticated | string, head?: BlockHead): Promise<void> {
+    const block = (head ?? (await this.chain.latestHead())).number;
+    const address = typeof requester === "string" ? requester : requester.address;
+    await this.chain.prefetchPermission(tokenId, address, block).catch(() => undefined);
+    return this.chain.atBlock(block, () => checkSigningPermission(this.chain, tokenId, requester));
   }
 
   /**
@@ -540,10 +663,15 @@ export class PkpNode {
     const me = this.me;
     if (me === undefined) throw new InternalError("this node is not a current validator");
     const pubkey = req.pubkey.toLowerCase();
-    const stored = this.store.getKeyShare(pubkey);
-    if (stored === undefined)
-      throw new NotFoundError("this node holds no share of that key", { reason: "UnknownKey" });
-    const key = keyShareFromJson(secp256k1Group, parseJson(stored));
+    let key = this.#keyShares.get(pubkey);
+    if (key === undefined) {
+      const stored = this.store.getKeyShare(pubkey);
+      if (stored === undefined)
+        throw new NotFoundError("this node holds no share of that key", { reason: "UnknownKey" });
+      key = keyShareFromJson(secp256k1Group, parseJson(stored));
+      if (this.#keyShares.size >= 10_000) this.#keyShares.clear();
+      this.#keyShares.set(pubkey, key);
+    }
     const join: JoinRequest = {
       requestId: req.requestId,
       sigName: req.sigName,
@@ -593,10 +721,21 @@ export class PkpNode {
     if (me === undefined) throw new InternalError("this node is not a current validator");
     const pubkeyBytes = hexToBytes(req.pubkey.slice(2));
     const tokenId = tokenIdOf(pubkeyBytes);
-    const auth = await this.authenticateSigner(req, tokenId);
-    await this.checkPermission(tokenId, auth);
+    await this.checkEpoch(req.epoch);
+    const t0 = performance.now();
+    // One read of the latest block for this request: the session nonce's age and the permission.
+    const head = await this.chain.latestHead();
+    const auth = await this.chain.atHead(head, () => this.authenticateSigner(req, tokenId));
+    const t1 = performance.now();
+    await this.checkPermission(tokenId, auth, head);
+    const t2 = performance.now();
     const hash = Uint8Array.from(req.toSign);
     const r = await this.signingShare({ requestId, sigName: PKP_SIGN_NAME, pubkey: req.pubkey, hash });
+    const ms = (a: number, b: number) => Math.round((b - a) * 10) / 10;
+    this.log.debug(
+      { requestId, authMs: ms(t0, t1), permissionMs: ms(t1, t2), shareMs: ms(t2, performance.now()) },
+      "pkpSign timing",
+    );
     const digest = bytesToHex(hash);
     const base = { success: true, signedData: [...hash] };
     if (!r.member) {

@@ -11,8 +11,8 @@ import type { Validator } from "../chain";
 import { InvalidRequestError, UnauthorizedError } from "../errors";
 import { describeIssues } from "../wire";
 import {
+  EnvelopeVerifier,
   envelopeSchema,
-  envelopeSigner,
   openPayload,
   sealPayload,
   signEnvelope,
@@ -58,6 +58,8 @@ export class PeerError extends Error {
 
 export class Peers {
   readonly mailbox = new Mailbox();
+  /** Checks envelope signatures (a cached public key per sender). */
+  readonly verifier = new EnvelopeVerifier();
   readonly #handlers = new Map<string, PeerHandler>();
 
   constructor(
@@ -88,13 +90,7 @@ export class Peers {
     const e = parsed.data;
     if (e.to.toLowerCase() !== this.identity.address.toLowerCase())
       throw new UnauthorizedError("envelope is addressed to another node", { reason: "WrongReceiver" });
-    let signer: string;
-    try {
-      signer = envelopeSigner(e);
-    } catch {
-      throw new UnauthorizedError("envelope signature does not verify", { reason: "BadEnvelopeSignature" });
-    }
-    if (signer.toLowerCase() !== e.from.toLowerCase())
+    if (!this.verifier.verify(e))
       throw new UnauthorizedError("envelope is not signed by its sender", { reason: "BadEnvelopeSignature" });
     let from = this.#find(e.from);
     if (from === undefined && this.options.refresh) {
@@ -146,8 +142,14 @@ export class Peers {
     if (to.nodeAddress.toLowerCase() === this.identity.address.toLowerCase()) {
       const self = this.#find(this.identity.address);
       if (self === undefined) throw new PeerError("this node is not a current validator", to.url);
+      // To itself: nothing crosses a wire, so nothing is signed or sealed.
       const e: Envelope = {
-        ...this.envelopeFor(to, { ...m, secret: undefined }),
+        from: this.identity.address,
+        to: to.nodeAddress,
+        session: m.session,
+        kind: m.kind,
+        round: m.round,
+        payload: m.payload ?? null,
         sig: "0x" + "0".repeat(130),
       };
       return (await this.#dispatch(e, self, m.secret)).reply;

@@ -61,6 +61,19 @@ export interface RunContext {
   readonly log?: Logger;
 }
 
+/**
+ * `items.map(f)` with a macrotask turn before each item: a batch's crypto is long, and the node must
+ * keep answering signing requests and peer messages while it runs.
+ */
+async function mapYielding<T, U>(items: readonly T[], f: (item: T, k: number) => U): Promise<U[]> {
+  const out: U[] = [];
+  for (let k = 0; k < items.length; k++) {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    out.push(f(items[k], k));
+  }
+  return out;
+}
+
 function list(v: unknown, length: number): unknown[] {
   if (!Array.isArray(v) || v.length !== length) throw new Error(`expected a list of ${length}`);
   return v;
@@ -103,7 +116,7 @@ export async function runDkgBatch(
   const params = Array.from({ length: count }, (_, k) =>
     dkgParams(group, n, utf8ToBytes(`${session}/${k}`), { t }),
   );
-  const r1 = params.map((p) => dkgRound1(p, i));
+  const r1 = await mapYielding(params, (p) => dkgRound1(p, i));
   const got1 = await exchange(
     ctx,
     session,
@@ -115,7 +128,7 @@ export async function runDkgBatch(
         ? null
         : r1.map((r, k) => bytesToHex(encodeShare(params[k], r.privateShares.get(v.index)!))),
   );
-  const r2 = params.map((p, k) => {
+  const r2 = await mapYielding(params, (p, k) => {
     const broadcasts = new Map<number, Round1Broadcast>();
     const shares = new Map<number, bigint>();
     for (const [j, m] of got1) {
@@ -140,7 +153,7 @@ export async function runDkgBatch(
     2,
     r2.map((r, k) => bytesToHex(encodeComplaints(params[k], i, r.complaints))),
   );
-  const r3 = params.map((p, k) => {
+  const r3 = await mapYielding(params, (p, k) => {
     const all: Complaint[] = [];
     for (const [j, m] of got2) {
       try {
@@ -158,7 +171,7 @@ export async function runDkgBatch(
     3,
     r3.map((r, k) => bytesToHex(encodeJustifications(params[k], i, r.justifications))),
   );
-  const results = params.map((p, k) => {
+  const results = await mapYielding(params, (p, k) => {
     const all: Justification[] = [];
     for (const [j, m] of got3) {
       try {
@@ -191,7 +204,7 @@ export async function runPresignBatch(
   const params = Array.from({ length: count }, (_, k) =>
     presignParams(n, i, utf8ToBytes(`${session}/${k}`), { t }),
   );
-  const r1 = params.map((p) => presignRound1(p));
+  const r1 = await mapYielding(params, (p) => presignRound1(p));
   const got1 = await exchange(
     ctx,
     session,
@@ -200,7 +213,7 @@ export async function runPresignBatch(
     r1.map((r) => encodeDealing(r.broadcast)),
     (v) => r1.map((r) => encodeDealingShare(r.shares.find((s) => s.recipient === v.index)!)),
   );
-  const r2 = params.map((_, k) => {
+  const r2 = await mapYielding(params, (_, k) => {
     const dealings = [];
     const shares: DealingShare[] = [];
     for (const [j, m] of got1) {
@@ -231,7 +244,9 @@ export async function runPresignBatch(
     }
     return out;
   };
-  const r3 = params.map((_, k) => presignRound3(r2[k].secret, decodeAll(got2, k, decodeComplaint)));
+  const r3 = await mapYielding(params, (_, k) =>
+    presignRound3(r2[k].secret, decodeAll(got2, k, decodeComplaint)),
+  );
   const got3 = await exchange(
     ctx,
     session,
@@ -239,7 +254,9 @@ export async function runPresignBatch(
     3,
     r3.map((r) => encodeJustification(r.broadcast)),
   );
-  const r4 = params.map((_, k) => presignRound4(r3[k].secret, decodeAll(got3, k, decodeJustification)));
+  const r4 = await mapYielding(params, (_, k) =>
+    presignRound4(r3[k].secret, decodeAll(got3, k, decodeJustification)),
+  );
   const got4 = await exchange(
     ctx,
     session,
@@ -248,7 +265,7 @@ export async function runPresignBatch(
     r4.map((r) => encodeProduct(r.broadcast)),
   );
   const holders = [...got4.keys()].sort((a, b) => a - b);
-  const out = params.map((_, k) => {
+  const out = await mapYielding(params, (_, k) => {
     const r5 = presignRound5(r4[k].secret, decodeAll(got4, k, decodeProduct));
     return { presignature: r5.presignature, holders };
   });

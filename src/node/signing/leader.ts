@@ -6,8 +6,9 @@
  * joiners and a free presignature that it owns and every member of S holds, durably marks it
  * assigned, and answers every joiner (then and later) with the same signed decision.
  *
- * A presignature's owner (the only leader that may assign it) is 1 + (id mod N), so two leaders
- * never hand out the same presignature to two requests.
+ * A presignature's owner (the only leader that may assign it) is fixed by the coordinator in the
+ * batch that makes it (`planPresignatureOwners`) and stored with it, so two leaders never hand out
+ * the same presignature to two requests, and every leader gets its share of the pool.
  */
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils";
 import { getBytes, keccak256 } from "ethers";
@@ -44,8 +45,40 @@ export function leaderOrder(
     .map((x) => x.v);
 }
 
+/** An owner derived from the id alone (1 + id mod N); the nodes record an explicit owner instead. */
 export function presignatureOwner(id: string, n: number): number {
   return 1 + Number(BigInt("0x" + id) % BigInt(n));
+}
+
+/**
+ * The owners of the next presignature batch, or none. Every owner 1..n should hold
+ * ceil(target / n) free presignatures; a refill starts when an owner falls below half of that (at
+ * least 1) and, once started (`filling`), continues batch after batch until every owner holds its
+ * share. Each presignature of a batch goes to the owner holding fewest at that moment, so the pool
+ * overshoots its target by less than n.
+ */
+export function planPresignatureOwners(
+  freeByOwner: ReadonlyMap<number, number>,
+  n: number,
+  target: number,
+  batch: number,
+  filling: boolean,
+): { owners: number[]; filling: boolean } {
+  if (target <= 0 || n <= 0 || batch <= 0) return { owners: [], filling: false };
+  const share = Math.ceil(target / n);
+  const low = Math.max(1, Math.ceil(share / 2));
+  const counts = Array.from({ length: n }, (_, k) => freeByOwner.get(k + 1) ?? 0);
+  if (counts.every((c) => c >= share)) return { owners: [], filling: false };
+  if (!filling && counts.every((c) => c >= low)) return { owners: [], filling: false };
+  const owners: number[] = [];
+  while (owners.length < batch) {
+    let k = 0;
+    for (let j = 1; j < n; j++) if (counts[j] < counts[k]) k = j;
+    if (counts[k] >= share) break;
+    counts[k]++;
+    owners.push(k + 1);
+  }
+  return { owners, filling: true };
 }
 
 /** Re-randomisation entropy of a request: keccak256(requestId ‖ sigName). */
@@ -59,11 +92,17 @@ interface Pending {
   failure?: string;
   waiters: (() => void)[];
   created: number;
+  timer?: NodeJS.Timeout;
 }
+
+/** The message of a leader's refusal when too few nodes joined in time (joiners stop asking others). */
+export const TOO_FEW_JOINS = "TooFewJoins";
 
 /**
  * The leader's side: collects joins per request and decides once. `decide` picks and durably
- * assigns the presignature (or throws).
+ * assigns the presignature (or throws). The joining window opens with the first join of a request;
+ * when it closes without 2t+1 joins the session fails for every joiner, then and later, so no joiner
+ * moves on to another leader while this one still decides.
  */
 export class LeaderBook {
   readonly #pending = new Map<string, Pending>();
@@ -76,13 +115,28 @@ export class LeaderBook {
     private readonly ttlMs = 5 * 60_000,
   ) {}
 
-  async join(join: JoinRequest, from: number, waitMs: number): Promise<Decision> {
+  /** Joins the session of `join` as participant `from`; `windowMs` opens the window if this is the first join. */
+  async join(join: JoinRequest, from: number, windowMs: number): Promise<Decision> {
     this.#gc();
     const key = `${join.requestId}\0${join.sigName}`;
     let p = this.#pending.get(key);
     if (p === undefined) {
-      p = { groups: new Map(), waiters: [], created: Date.now(), decision: this.recall(key) };
-      this.#pending.set(key, p);
+      const created: Pending = {
+        groups: new Map(),
+        waiters: [],
+        created: Date.now(),
+        decision: this.recall(key),
+      };
+      p = created;
+      this.#pending.set(key, created);
+      if (created.decision === undefined) {
+        created.timer = setTimeout(() => {
+          if (created.decision === undefined && created.failure === undefined) {
+            created.failure = `${TOO_FEW_JOINS}: fewer than ${this.quorum()} nodes joined the signing session within ${windowMs} ms`;
+            this.#wake(created);
+          }
+        }, windowMs);
+      }
     }
     if (p.decision === undefined && p.failure === undefined) {
       const g = `${join.pubkey.toLowerCase()}\0${join.hash.toLowerCase()}`;
@@ -96,25 +150,23 @@ export class LeaderBook {
         } catch (e) {
           p.failure = (e as Error).message;
         }
-        const ws = p.waiters;
-        p.waiters = [];
-        for (const w of ws) w();
+        this.#wake(p);
       }
     }
     if (p.decision === undefined && p.failure === undefined) {
       const pending = p;
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, waitMs);
-        pending.waiters.push(() => {
-          clearTimeout(timer);
-          resolve();
-        });
-      });
+      await new Promise<void>((resolve) => pending.waiters.push(resolve));
     }
     if (p.failure !== undefined) throw new Error(p.failure);
-    if (p.decision === undefined)
-      throw new Error(`fewer than ${this.quorum()} nodes joined the signing session`);
-    return p.decision;
+    return p.decision!;
+  }
+
+  #wake(p: Pending): void {
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    p.timer = undefined;
+    const ws = p.waiters;
+    p.waiters = [];
+    for (const w of ws) w();
   }
 
   #gc(): void {

@@ -63,13 +63,17 @@ export interface NewPresignature {
   value: Uint8Array;
   /** The participants (1-based) holding a share of it; required to pick it for a signing set. */
   holders?: readonly number[];
+  /** The participant (1-based) whose leadership may assign it (fixed when it is made). */
+  owner?: number;
 }
 
 export interface FreePresignatureQuery {
   /** Only presignatures whose holders include every one of these participants. */
   holdersInclude?: readonly number[];
-  /** Only ids this accepts (e.g. the presignatures a leader owns). */
+  /** Only ids this accepts. */
   filter?: (id: string) => boolean;
+  /** Only presignatures recorded with this owner. */
+  owner?: number;
   /** At most this many (default: all). */
   limit?: number;
 }
@@ -139,6 +143,7 @@ export class NodeStore {
       addColumn(db, "key_shares", "routed", "INTEGER NOT NULL DEFAULT 0");
       addColumn(db, "presignatures", "holders", "TEXT");
       addColumn(db, "presignatures", "assigned_to", "TEXT");
+      addColumn(db, "presignatures", "owner", "INTEGER");
       const store = new NodeStore(file, db, key, options.now ?? Date.now);
       store.checkKey();
       return store;
@@ -270,16 +275,23 @@ export class NodeStore {
     for (const p of batch) {
       checkRowKey("presignature id", p.id);
       if (p.holders !== undefined) checkHolders(p.holders);
+      if (p.owner !== undefined) checkHolders([p.owner]);
     }
     const insert = this.db.prepare(
-      "INSERT INTO presignatures (id, value, created_at, holders) VALUES (?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      "INSERT INTO presignatures (id, value, created_at, holders, owner) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     );
     this.db
       .transaction(() => {
         const at = this.now();
         for (const p of batch) {
           const holders = p.holders === undefined ? null : JSON.stringify(p.holders);
-          const { changes } = insert.run(p.id, this.sealRow("presignatures", p.id, p.value), at, holders);
+          const { changes } = insert.run(
+            p.id,
+            this.sealRow("presignatures", p.id, p.value),
+            at,
+            holders,
+            p.owner ?? null,
+          );
           if (changes !== 1) {
             throw new ConflictError(`presignature ${p.id} already exists`, { reason: "PresignatureExists" });
           }
@@ -348,15 +360,22 @@ export class NodeStore {
    * those whose recorded holders include every listed participant.
    */
   freePresignatureIds(query: FreePresignatureQuery = {}): string[] {
-    const { holdersInclude, filter, limit = Infinity } = query;
+    const { holdersInclude, filter, owner, limit = Infinity } = query;
     if (holdersInclude !== undefined) checkHolders(holdersInclude);
     const out: string[] = [];
     if (limit <= 0) return out;
-    const rows = this.db
-      .prepare(
-        "SELECT id, holders FROM presignatures WHERE claimed_by IS NULL AND assigned_to IS NULL ORDER BY created_at, id",
-      )
-      .iterate() as IterableIterator<{ id: string; holders: string | null }>;
+    const free = "claimed_by IS NULL AND assigned_to IS NULL";
+    const rows = (
+      owner === undefined
+        ? this.db
+            .prepare(`SELECT id, holders FROM presignatures WHERE ${free} ORDER BY created_at, id`)
+            .iterate()
+        : this.db
+            .prepare(
+              `SELECT id, holders FROM presignatures WHERE ${free} AND owner = ? ORDER BY created_at, id`,
+            )
+            .iterate(owner)
+    ) as IterableIterator<{ id: string; holders: string | null }>;
     for (const r of rows) {
       if (filter !== undefined && !filter(r.id)) continue;
       if (holdersInclude !== undefined) {
@@ -368,6 +387,24 @@ export class NodeStore {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /** Free presignatures per recorded owner (those made without an owner are not counted). */
+  freePresignaturesByOwner(): Map<number, number> {
+    const rows = this.db
+      .prepare(
+        "SELECT owner, count(*) AS n FROM presignatures WHERE claimed_by IS NULL AND assigned_to IS NULL AND owner IS NOT NULL GROUP BY owner",
+      )
+      .all() as { owner: number; n: number }[];
+    return new Map(rows.map((r) => [r.owner, r.n]));
+  }
+
+  /** The owner recorded for presignature `id` (undefined: unknown id or none recorded). */
+  presignatureOwner(id: string): number | undefined {
+    const row = this.db.prepare("SELECT owner FROM presignatures WHERE id = ?").get(id) as
+      | { owner: number | null }
+      | undefined;
+    return row?.owner ?? undefined;
   }
 
   /** The participants recorded as holding presignature `id` (undefined: unknown id or not recorded). */
@@ -441,14 +478,31 @@ export class NodeStore {
    * already assigned or used are left alone. Returns how many were marked.
    */
   markPresignaturesAssigned(ids: readonly string[], requestId: string): number {
-    for (const id of ids) checkRowKey("presignature id", id);
-    checkRowKey("request id", requestId);
+    return this.markPresignaturesAssignedMany(ids.map((id) => ({ id, requestId })));
+  }
+
+  /**
+   * `markPresignaturesAssigned` for several requests in one transaction. These marks are bookkeeping
+   * (pool levels; only a presignature's owner assigns it, and a claim is durable on its own), so
+   * this transaction is committed without waiting for the disk (`synchronous = NORMAL`): a crash may
+   * lose the marks, never a claim or an assignment.
+   */
+  markPresignaturesAssignedMany(marks: readonly { id: string; requestId: string }[]): number {
+    for (const m of marks) {
+      checkRowKey("presignature id", m.id);
+      checkRowKey("request id", m.requestId);
+    }
     const update = this.db.prepare(
       "UPDATE presignatures SET assigned_to = ? WHERE id = ? AND claimed_by IS NULL AND assigned_to IS NULL",
     );
-    return this.db
-      .transaction(() => ids.reduce((n, id) => n + update.run(requestId, id).changes, 0))
-      .immediate();
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      return this.db
+        .transaction(() => marks.reduce((n, m) => n + update.run(m.requestId, m.id).changes, 0))
+        .immediate();
+    } finally {
+      this.db.pragma("synchronous = FULL");
+    }
   }
 
   /** The decision stored with `assignPresignature` for `requestId`, if any. */
