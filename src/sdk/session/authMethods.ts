@@ -12,7 +12,10 @@ import type { AuthMethod } from "./pkpSessionSigs";
 
 export const AUTH_METHOD_TYPE = { EthWallet: 1, LitAction: 2, WebAuthn: 3 } as const;
 
-/** The EthWallet auth method id of an address. */
+/**
+ * Lit's EthWallet auth method id of an address. (Our PKPPermissions takes type-1 ids as the 20
+ * address bytes only: there, register the wallet as a permitted address; the nodes accept both.)
+ */
 export function ethWalletAuthMethodId(address: string): string {
   return keccak256(toUtf8Bytes(`${getAddress(address)}:lit`));
 }
