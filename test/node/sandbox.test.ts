@@ -523,6 +523,56 @@ describe("sandbox", function () {
       expect(runs.map((r) => r.response)).to.deep.equal(["1", "2", "3", "4"]);
     });
 
+    it("runs a nested run (a child action) beside its parent on the busy worker, in its own isolate", async () => {
+      const small = new SandboxPool({ size: 1, limits: { timeoutMs: 20_000 } });
+      try {
+        await small.start();
+        const capabilities: Capabilities = {
+          call: async (args) => {
+            const { params } = args as { params: { x: number } };
+            const child = await small.runAction({
+              code: `Lit.Actions.setResponse({ response: String(x * 2) + (typeof fromParent) });`,
+              globals: { jsParams: params },
+              nested: true,
+            });
+            if (!child.success) throw new Error(child.error!.message);
+            return child.response;
+          },
+        };
+        const parent = await small.runAction({
+          code: `globalThis.fromParent = 1;
+            const out = await Lit.Actions.call({ ipfsId: "child", params: { x: 21 } });
+            Lit.Actions.setResponse({ response: out });`,
+          capabilities,
+        });
+        expect(parent.error, JSON.stringify(parent.error)).to.equal(undefined);
+        expect(parent.response).to.equal("42undefined");
+        expect(small.stats.started).to.equal(1);
+        expect(small.workerPids()).to.have.length(1);
+      } finally {
+        await small.close();
+      }
+    });
+
+    it("queues a plain run behind busy workers instead of starting more than its size", async () => {
+      const small = new SandboxPool({ size: 1, limits: { timeoutMs: 20_000 } });
+      try {
+        await small.start();
+        const runs = await Promise.all(
+          [1, 2].map((n) =>
+            small.runAction({
+              code: `await new Promise((r) => setTimeout(r, 50)); Lit.Actions.setResponse({ response: String(n) });`,
+              globals: { jsParams: { n } },
+            }),
+          ),
+        );
+        expect(runs.map((r) => r.response)).to.deep.equal(["1", "2"]);
+        expect(small.stats.started).to.equal(1);
+      } finally {
+        await small.close();
+      }
+    });
+
     it("reports a worker that dies during a run and serves the next run", async () => {
       const pidsBefore = pool.workerPids();
       const running = pool.runAction({ code: `while (true) {}`, limits: { timeoutMs: 20_000 } });

@@ -25,17 +25,19 @@ export interface SandboxPoolOptions {
   readonly watchdogGraceMs?: number;
 }
 
-/** Workers beyond `size` a pool may start for nested runs (child actions, at most 5 deep per request). */
-const MAX_EXTRA_WORKERS = 12;
-
 interface Worker {
   readonly child: ChildProcess;
   readonly ready: Promise<void>;
   busy: boolean;
   dead: boolean;
   stderr: string;
-  onMessage: ((message: WorkerMessage) => void) | null;
-  onExit: ((why: string) => void) | null;
+  /** The runs on this worker (one, plus nested runs of the same request), by run id. */
+  readonly runs: Map<number, RunHandlers>;
+}
+
+interface RunHandlers {
+  onMessage: (message: WorkerMessage) => void;
+  onExit: (why: string) => void;
 }
 
 const EMPTY_AUTH: LitAuthContext = {
@@ -129,12 +131,12 @@ export class SandboxPool {
     try {
       // A worker that dies before it acknowledged the run never started the action: try another one.
       for (let attempt = 0; ; attempt++) {
-        const worker = await this.acquire(params.nested === true);
+        const { worker, guest } = await this.acquire(params.nested === true);
         try {
           const outcome = await this.runOn(worker, params, limits);
           if (outcome.started || attempt >= 2) return outcome.result;
         } finally {
-          this.release(worker);
+          if (!guest) this.release(worker);
         }
       }
     } finally {
@@ -157,8 +159,7 @@ export class SandboxPool {
         if (settled) return;
         settled = true;
         clearTimeout(watchdog);
-        worker.onMessage = null;
-        worker.onExit = null;
+        worker.runs.delete(id);
         resolve({ started: acknowledged, result });
       };
       const watchdog = setTimeout(() => {
@@ -170,7 +171,7 @@ export class SandboxPool {
         );
         this.kill(worker);
       }, limits.timeoutMs + this.graceMs);
-      worker.onExit = (why) => {
+      const onExit = (why: string): void => {
         this.stats.crashed++;
         settle(
           failure(
@@ -182,7 +183,7 @@ export class SandboxPool {
           ),
         );
       };
-      worker.onMessage = (message) => {
+      const onMessage = (message: WorkerMessage): void => {
         if (message.t === "started" && message.id === id) {
           acknowledged = true;
         } else if (message.t === "done" && message.id === id) {
@@ -191,6 +192,7 @@ export class SandboxPool {
           void this.serveCall(worker, capabilities, message.callId, message.name, message.args);
         }
       };
+      worker.runs.set(id, { onMessage, onExit });
       const request: HostMessage = {
         t: "run",
         id,
@@ -272,15 +274,14 @@ export class SandboxPool {
       busy: false,
       dead: false,
       stderr: "",
-      onMessage: null,
-      onExit: null,
+      runs: new Map(),
     };
     child.stderr?.on("data", (chunk: Buffer) => {
       worker.stderr = (worker.stderr + chunk.toString("utf8")).slice(-2000);
     });
     child.on("message", (message: WorkerMessage) => {
       if (message.t === "ready") markReady();
-      else worker.onMessage?.(message);
+      else if ("id" in message) worker.runs.get(message.id)?.onMessage(message);
     });
     child.on("exit", (code, signal) => {
       worker.dead = true;
@@ -288,7 +289,8 @@ export class SandboxPool {
       const index = this.workers.indexOf(worker);
       if (index >= 0) this.workers.splice(index, 1);
       const last = worker.stderr.trim().split("\n").slice(-1)[0] ?? "";
-      worker.onExit?.(`${signal ?? `exit code ${code}`}${last === "" ? "" : `: ${last}`}`);
+      const why = `${signal ?? `exit code ${code}`}${last === "" ? "" : `: ${last}`}`;
+      for (const run of [...worker.runs.values()]) run.onExit(why);
       if (!this.closed && this.workers.length < this.size) {
         const replacement = this.spawn();
         void replacement.ready.then(() => this.release(replacement, false));
@@ -302,40 +304,42 @@ export class SandboxPool {
     if (!worker.dead && worker.child.exitCode === null) worker.child.kill("SIGKILL");
   }
 
-  private async acquire(nested = false): Promise<Worker> {
+  /**
+   * A worker for one run: an idle one (marked busy), or for a nested run with none idle, a busy one as
+   * a guest (a worker runs several isolates at once; the nested run belongs to the same request as
+   * the run it waits for, so they share the process and never wait for each other's worker).
+   */
+  private async acquire(nested = false): Promise<{ worker: Worker; guest: boolean }> {
     for (;;) {
       const idle = this.workers.find((w) => !w.busy && !w.dead && w.child.connected);
       if (idle !== undefined) {
         idle.busy = true;
         await idle.ready;
-        if (!idle.dead) return idle;
-        continue;
-      }
-      if (nested && this.workers.length < this.size + MAX_EXTRA_WORKERS) {
-        const extra = this.spawn();
-        extra.busy = true;
-        await extra.ready;
-        if (!extra.dead) return extra;
+        if (!idle.dead) return { worker: idle, guest: false };
         continue;
       }
       if (this.workers.length < this.size) {
         this.spawn();
         continue;
       }
+      if (nested) {
+        const host = this.workers
+          .filter((w) => !w.dead && w.child.connected)
+          .sort((a, b) => a.runs.size - b.runs.size)[0];
+        if (host !== undefined) {
+          await host.ready;
+          if (!host.dead) return { worker: host, guest: true };
+          continue;
+        }
+      }
       const worker = await new Promise<Worker>((resolve) => this.waiting.push(resolve));
-      if (!worker.dead) return worker;
+      if (!worker.dead) return { worker, guest: false };
     }
   }
 
   private release(worker: Worker, wasBusy = true): void {
     if (wasBusy) worker.busy = false;
     if (worker.dead || worker.busy) return;
-    if (this.workers.length > this.size && this.waiting.length === 0) {
-      // An extra worker started for a nested run: stop it (its exit does not start a replacement).
-      worker.busy = true;
-      this.kill(worker);
-      return;
-    }
     const next = this.waiting.shift();
     if (next !== undefined) {
       worker.busy = true;

@@ -76,8 +76,8 @@ export interface RunActionParameters {
   readonly capabilities?: Capabilities;
   /**
    * A run started from inside another run (a child action of `Lit.Actions.call`): its parent holds a
-   * worker while it waits, so the pool starts an extra worker rather than queueing behind busy ones
-   * (which could deadlock). The extra worker stops when the run ends.
+   * worker while it waits, so with no idle worker the run shares a busy worker's process (in its own
+   * fresh isolate) rather than queueing behind busy ones, which could deadlock.
    */
   readonly nested?: boolean;
 }

@@ -341,6 +341,8 @@ async function run(request: RunRequest): Promise<RunActionResult> {
 }
 
 function prepareSpare(memoryMb: number): Promise<Prepared> {
+  // Runs may overlap (a child action runs beside its parent): keep one spare, never drop one unused.
+  if (spare !== null) return spare;
   const next = prepare(memoryMb);
   next.catch(() => undefined);
   spare = next;
