@@ -13,3 +13,4 @@ import "./pkp-sign";
 import "./pkp-send";
 import "./action";
 import "./proof";
+import "./encryption";

@@ -6,7 +6,8 @@
  * (`@lit-protocol/lit-node-client-nodejs` 7.4.0) both ways.
  */
 import { expect } from "chai";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import hre from "hardhat";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -275,12 +276,25 @@ describe("decryption with access control conditions (4 real nodes)", function ()
       ];
       const yes = action("40");
       const enc = await encrypt({ client, accessControlConditions: yes, data: "approved by an action" });
-      const ok = await decrypt({ client, accessControlConditions: yes, ...enc, sessionSigs: strangerSigs });
+      // The first Lit Action condition starts each node's sandbox process (slow on a loaded machine).
+      const ok = await decrypt({
+        client,
+        accessControlConditions: yes,
+        ...enc,
+        sessionSigs: strangerSigs,
+        timeoutMs: 180_000,
+      });
       expect(new TextDecoder().decode(ok.decryptedData)).to.equal("approved by an action");
       const no = action("5");
       const enc2 = await encrypt({ client, accessControlConditions: no, data: "refused by an action" });
       const refused = await expectDecryptionError(
-        decrypt({ client, accessControlConditions: no, ...enc2, sessionSigs: holderSigs }),
+        decrypt({
+          client,
+          accessControlConditions: no,
+          ...enc2,
+          sessionSigs: holderSigs,
+          timeoutMs: 120_000,
+        }),
       );
       expect(refused.failures[0].reason).to.contain(`Lit Action ${cid}`);
     });
@@ -408,6 +422,91 @@ describe("decryption with access control conditions (4 real nodes)", function ()
     const ok = await decrypt({ client, accessControlConditions, ...enc, sessionSigs: holderSigs });
     expect(ok.decryptedData.length).to.equal(data.length);
     expect(Buffer.from(ok.decryptedData).equals(Buffer.from(data))).to.equal(true);
+  });
+
+  describe("tasks encrypt and decrypt", () => {
+    let dir: string;
+    const run = async (name: string, args: Record<string, unknown>) => {
+      const log = console.log;
+      console.log = () => undefined;
+      try {
+        return (await hre.run(name, { dataDir: network.dataDir, json: true, ...args })) as Record<
+          string,
+          unknown
+        >;
+      } finally {
+        console.log = log;
+      }
+    };
+    const runError = async (name: string, args: Record<string, unknown>): Promise<Error> => {
+      try {
+        await run(name, args);
+      } catch (e) {
+        return e as Error;
+      }
+      expect.fail(`${name} should have failed`);
+    };
+    before(() => {
+      dir = mkdtempSync(path.join(os.tmpdir(), "pkp-enc-task-"));
+    });
+
+    it("encrypts a string to a bundle and decrypts it (the first account meets the condition)", async () => {
+      const out = path.join(dir, "hello.json");
+      const enc = await run("encrypt", {
+        text: "hello from a task",
+        conditions: JSON.stringify(balanceAtLeast(parseEther("1"))),
+        out,
+      });
+      expect(enc.out).to.equal(out);
+      const bundle = JSON.parse(readFileSync(out, "utf8")) as Record<string, unknown>;
+      expect(bundle.chain).to.equal(CHAIN);
+      expect(bundle.accessControlConditions).to.have.length(1);
+      const dec = await run("decrypt", { in: out });
+      expect(dec.text).to.equal("hello from a task");
+      expect(dec.bytes).to.equal(17);
+    });
+
+    it("encrypts a file (conditions from a file) and writes the plaintext to a file", async () => {
+      const data = randomBytes(100_000);
+      const input = path.join(dir, "data.bin");
+      const conditionsFile = path.join(dir, "conditions.json");
+      writeFileSync(input, data);
+      writeFileSync(conditionsFile, JSON.stringify({ evmContractConditions: [isMember()] }));
+      await (await views.setMember(await admin.getAddress(), true, 1n)).wait();
+      const bundle = path.join(dir, "data.json");
+      await run("encrypt", { file: input, conditionsFile, out: bundle });
+      const plain = path.join(dir, "data.out");
+      await run("decrypt", { in: bundle, out: plain });
+      expect(readFileSync(plain).equals(Buffer.from(data))).to.equal(true);
+    });
+
+    it("fails with the nodes' reason when the account does not meet the conditions", async () => {
+      const out = path.join(dir, "whale.json");
+      await run("encrypt", {
+        text: "whales only",
+        conditions: JSON.stringify(balanceAtLeast(10n ** 30n)),
+        out,
+      });
+      const e = await runError("decrypt", { in: out });
+      expect(e.message).to.contain("0 of 3 decryption shares released");
+    });
+
+    it("refuses bad arguments", async () => {
+      const conditions = JSON.stringify(balanceAtLeast(1n));
+      expect((await runError("encrypt", { text: "a", file: "x", conditions })).message).to.match(
+        /exactly one of --text/,
+      );
+      expect((await runError("encrypt", { text: "a" })).message).to.match(/exactly one of --conditions/);
+      expect((await runError("encrypt", { text: "a", conditions: "{not json" })).message).to.match(
+        /not JSON/,
+      );
+      expect((await runError("encrypt", { text: "a", conditions: "[]", kind: "bogus" })).message).to.match(
+        /kind/,
+      );
+      expect((await runError("decrypt", { in: path.join(dir, "missing.json") })).message).to.match(
+        /no such file/,
+      );
+    });
   });
 
   describe("Lit's own client (@lit-protocol/lit-node-client-nodejs 7.4.0)", () => {
