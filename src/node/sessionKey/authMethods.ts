@@ -2,8 +2,9 @@
  * The auth methods a node accepts for a PKP session, each checked by itself and then against the
  * chain (PKPPermissions, latest block): it must be a permitted auth method of the PKP.
  *
- * - EthWallet (1): a wallet AuthSig (SIWE, EIP-191, nonce a block hash). Permitted under Lit's id
- *   `keccak256(utf8("<address>:lit"))`, or as a permitted address (id = the 20 address bytes).
+ * - EthWallet (1): a wallet AuthSig (SIWE, EIP-191, nonce a block hash). Permitted as a permitted
+ *   address (id = the 20 address bytes; our PKPPermissions takes only that for type 1), or under Lit's
+ *   id `keccak256(utf8("<address>:lit"))` where a chain's PKPPermissions accepts it.
  * - WebAuthn (3): a P-256 assertion over a recent block hash, verified against the credential's
  *   public key registered on-chain for `keccak256(utf8("<rawId>:lit"))`.
  * - Lit Action (2) is custom auth: see customAuth.ts.
@@ -43,9 +44,11 @@ async function checkEthWallet(
   ctx: AuthContext,
 ): Promise<CheckedAuthMethod> {
   const v = await verifyAuthMethod(m, ctx);
+  // As a permitted address (id = the 20 address bytes, what our PKPPermissions takes for type 1), or
+  // under Lit's hashed id (chains whose PKPPermissions accepts any type-1 id).
   const permitted =
-    (await permittedAuthMethod(chain, tokenId, 1n, v.authMethodId)) ??
-    (await permittedAuthMethod(chain, tokenId, 1n, v.address.toLowerCase()));
+    (await permittedAuthMethod(chain, tokenId, 1n, v.address.toLowerCase())) ??
+    (await permittedAuthMethod(chain, tokenId, 1n, v.authMethodId).catch(() => undefined));
   if (permitted === undefined) throw notPermitted(`the wallet ${v.address}`, tokenId);
   return {
     ...permitted,

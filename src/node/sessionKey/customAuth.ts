@@ -64,7 +64,7 @@ export function executorCustomAuthRunner(node: PkpNode, execute: ExecuteService)
       // No session signature comes with custom auth: the action acts for nobody.
       auth: { via: "session", address: ZeroAddress, expiresAt: new Date(deadline), capabilities: [] },
       stack: [r.cid],
-      deadline,
+      deadline: () => deadline,
       outputs,
       runChild: () => Promise.reject(new Error("call: child actions are not available to custom auth")),
     };
