@@ -11,6 +11,8 @@ import os from "node:os";
 import path from "node:path";
 
 import { cidOf } from "../../src/chain/cid";
+import { NetworkError } from "../../src/network/errors";
+import { readNetworkFile } from "../../src/network/networkFile";
 import {
   GatewayError,
   publishToGateway,
@@ -307,6 +309,43 @@ describe("IPFS gateway", function () {
       } finally {
         await new Promise<void>((r) => liar.close(() => r()));
       }
+    });
+  });
+
+  describe("network.json's ipfsGatewayUrl", () => {
+    const info = (extra: Record<string, unknown>) => ({
+      rpcUrl: "http://127.0.0.1:8545",
+      chainId: 31337,
+      contracts: Object.fromEntries(
+        ["staking", "pubkeyRouter", "pkpNft", "pkpPermissions", "pkpHelper", "pkpNftMetadata"].map((k, i) => [
+          k,
+          "0x" + String(i + 1).repeat(40),
+        ]),
+      ),
+      nodes: [
+        { url: "http://127.0.0.1:7470", nodeAddress: "0x" + "a".repeat(40), pid: 1, dataDir: "/tmp/x" },
+      ],
+      n: 4,
+      t: 1,
+      quorum: 3,
+      chainPid: null,
+      startedAt: new Date(0).toISOString(),
+      ...extra,
+    });
+
+    it("is read back when present", () => {
+      writeFileSync(path.join(dir, "network.json"), JSON.stringify(info({ ipfsGatewayUrl: gateway.url })));
+      expect(readNetworkFile(dir).ipfsGatewayUrl).to.equal(gateway.url);
+    });
+
+    it("is optional (network.json files written before the gateway existed)", () => {
+      writeFileSync(path.join(dir, "network.json"), JSON.stringify(info({})));
+      expect(readNetworkFile(dir).ipfsGatewayUrl).to.equal(undefined);
+    });
+
+    it("refuses a value that is not a URL", () => {
+      writeFileSync(path.join(dir, "network.json"), JSON.stringify(info({ ipfsGatewayUrl: "not a url" })));
+      expect(() => readNetworkFile(dir)).to.throw(NetworkError, /ipfsGatewayUrl/);
     });
   });
 });
