@@ -19,11 +19,11 @@ import {
   type PkpSignReturnType,
   type SessionSigs,
 } from "../../src/sdk";
-import { mintPkp, signingSessionSigs, type TestPkp } from "../helpers/pkp";
+import { startNetworkWithPkp } from "../helpers/network";
+import { signingSessionSigs, type TestPkp } from "../helpers/pkp";
 import { startRewritingProxy, type ProxiedExchange, type RewritingProxy } from "../helpers/rewritingProxy";
-import { sleep, startHarness, type Harness, type HarnessNode } from "./harness";
+import { sleep, type Harness, type HarnessNode } from "./harness";
 
-const USER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // hardhat #1
 const LOOPBACK = 2130706433;
 const SIGN_ROUTE = "/web/pkp/sign/v1";
 const N = secp256k1.CURVE.n;
@@ -72,13 +72,8 @@ describe("a node returning corrupted shares (4 real node processes, one behind a
   let counter = 0;
 
   before(async () => {
-    h = await startHarness({
-      n: 4,
-      pools: { pkpKeys: 2, presignatures: 16, keyBatch: 2, presignatureBatch: 8 },
-    });
-    await h.waitReady({ pkpKeys: 2, presignatures: 16, timeoutMs: 600_000 });
-    const user = new Wallet(USER_KEY, h.provider);
-    pkp = await mintPkp(h.contracts.pkpNft, user);
+    let user: Wallet;
+    ({ h, user, pkp } = await startNetworkWithPkp(16));
 
     // Re-register one validator at the proxy's port, with the owner's ordinary Staking calls.
     victim = h.nodes[1];
@@ -107,34 +102,53 @@ describe("a node returning corrupted shares (4 real node processes, one behind a
     await h?.stop();
   });
 
-  /** Signs fresh digests until the proxy has rewritten a share `want` times (at most `max` signings). */
-  async function signUntilRewritten(want: number, max = 10) {
+  /** Signs a fresh digest (default checks) and asserts the signature recovers to the PKP's address. */
+  async function signOnce(verifyShares?: boolean): Promise<PkpSignReturnType> {
+    const digest = getBytes(keccak256(toUtf8Bytes(`corrupt-share ${counter++}`)));
+    const result = await pkpSign({ client, pubkey: pkp.pubkey, toSign: digest, sessionSigs, verifyShares });
+    expect(recoverAddress(hexlify(digest), result.signature)).to.equal(pkp.address);
+    return result;
+  }
+
+  /** Signs until the victim has been in the signing set; with nothing rewritten, nobody is named. */
+  async function signUntilMember(): Promise<void> {
+    for (let k = 0; k < 8; k++) {
+      const r = await signOnce();
+      expect(r.culprits).to.deep.equal([]);
+      expect(r.attempts).to.equal(1);
+      if (r.signingSet.includes(victimIndex)) return;
+    }
+    expect.fail("the victim never took part in a signature through the proxy");
+  }
+
+  /**
+   * Signs until the proxy has rewritten `want` of the victim's shares. Every signature recovers to the
+   * PKP; every signing in which a share was rewritten names the victim alone (URL and index) for
+   * `reason` and succeeds on a second attempt without it; the others name nobody.
+   */
+  async function expectVictimNamed(want: number, reason: RegExp, verifyShares?: boolean): Promise<void> {
     const start = proxy.rewritten;
-    const runs: { result: PkpSignReturnType; digest: Uint8Array; rewritten: boolean }[] = [];
-    for (let k = 0; k < max && proxy.rewritten - start < want; k++) {
+    for (let k = 0; k < 12 && proxy.rewritten - start < want; k++) {
       const before = proxy.rewritten;
-      const digest = getBytes(keccak256(toUtf8Bytes(`corrupt-share ${counter++}`)));
-      const result = await pkpSign({ client, pubkey: pkp.pubkey, toSign: digest, sessionSigs });
-      runs.push({ result, digest, rewritten: proxy.rewritten > before });
+      const r = await signOnce(verifyShares);
+      if (proxy.rewritten === before) {
+        expect(r.culprits).to.deep.equal([]);
+        continue;
+      }
+      expect(r.culprits.map((c) => [c.url, c.index])).to.deep.equal([[proxy.url, victimIndex]]);
+      expect(r.culprits[0].reason).to.match(reason);
+      expect(r.signingSet).to.not.include(victimIndex);
+      expect(r.signingSet).to.have.length(3);
+      expect(r.attempts).to.equal(2);
     }
     expect(proxy.rewritten - start, "the victim was in a signing set often enough").to.be.at.least(want);
-    return runs;
   }
 
   it("lists the proxy's URL for that validator, and signing through it works while nothing is rewritten", async () => {
     expect(client.nodes.map((n) => n.url)).to.include(proxy.url);
     expect(client.nodes.map((n) => n.url)).to.not.include(victim.url);
     proxy.rewrite = () => undefined;
-    let membered = false;
-    for (let k = 0; k < 8 && !membered; k++) {
-      const digest = getBytes(keccak256(toUtf8Bytes(`honest ${k}`)));
-      const r = await pkpSign({ client, pubkey: pkp.pubkey, toSign: digest, sessionSigs });
-      expect(recoverAddress(hexlify(digest), r.signature)).to.equal(pkp.address);
-      expect(r.culprits).to.deep.equal([]);
-      expect(r.attempts).to.equal(1);
-      membered = r.signingSet.includes(victimIndex);
-    }
-    expect(membered, "the victim took part in a signature through the proxy").to.equal(true);
+    await signUntilMember();
     expect(proxy.forwarded.get(SIGN_ROUTE)).to.be.at.least(1);
     expect(
       proxy.forwarded.get(PEER_ROUTE),
@@ -144,73 +158,21 @@ describe("a node returning corrupted shares (4 real node processes, one behind a
 
   it("names the node whose Lit share field has a flipped byte, and the signature still recovers to the PKP", async () => {
     proxy.rewrite = flipLitShareByte;
-    const runs = await signUntilRewritten(2);
-    for (const { result, digest, rewritten } of runs) {
-      expect(recoverAddress(hexlify(digest), result.signature)).to.equal(pkp.address);
-      if (!rewritten) {
-        expect(result.culprits).to.deep.equal([]);
-        continue;
-      }
-      expect(result.culprits.map((c) => [c.url, c.index])).to.deep.equal([[proxy.url, victimIndex]]);
-      expect(result.culprits[0].reason).to.match(
-        /malformed share: Lit share field and verification share differ/,
-      );
-      expect(result.signingSet).to.not.include(victimIndex);
-      expect(result.signingSet).to.have.length(3);
-      expect(result.attempts).to.equal(2);
-    }
+    await expectVictimNamed(2, /^malformed share: Lit share field and verification share differ/);
   });
 
   it("names the node whose share is well-formed but wrong (s + 1 with its proof), found by share verification", async () => {
     proxy.rewrite = shiftShare;
-    const runs = await signUntilRewritten(2);
-    for (const { result, digest, rewritten } of runs) {
-      expect(recoverAddress(hexlify(digest), result.signature)).to.equal(pkp.address);
-      if (!rewritten) {
-        expect(result.culprits).to.deep.equal([]);
-        continue;
-      }
-      expect(result.culprits.map((c) => [c.url, c.index])).to.deep.equal([[proxy.url, victimIndex]]);
-      expect(result.culprits[0].reason).to.equal(
-        "share does not verify against the presignature's commitments",
-      );
-      expect(result.signingSet).to.not.include(victimIndex);
-      expect(result.attempts).to.equal(2);
-    }
+    await expectVictimNamed(2, /^share does not verify against the presignature's commitments$/);
   });
 
   it("without share verification up front (verifyShares: false) the wrong share is still found and named", async () => {
     proxy.rewrite = shiftShare;
-    let named = 0;
-    for (let k = 0; k < 10 && named < 1; k++) {
-      const before = proxy.rewritten;
-      const digest = getBytes(keccak256(toUtf8Bytes(`unverified ${counter++}`)));
-      const r = await pkpSign({
-        client,
-        pubkey: pkp.pubkey,
-        toSign: digest,
-        sessionSigs,
-        verifyShares: false,
-      });
-      expect(recoverAddress(hexlify(digest), r.signature)).to.equal(pkp.address);
-      if (proxy.rewritten > before) {
-        expect(r.culprits.map((c) => [c.url, c.index])).to.deep.equal([[proxy.url, victimIndex]]);
-        named++;
-      } else expect(r.culprits).to.deep.equal([]);
-    }
-    expect(named).to.equal(1);
+    await expectVictimNamed(1, /.+/, false);
   });
 
   it("once the proxy stops rewriting, the same node's shares are combined again and nobody is named", async () => {
     proxy.rewrite = undefined;
-    let membered = false;
-    for (let k = 0; k < 8 && !membered; k++) {
-      const digest = getBytes(keccak256(toUtf8Bytes(`honest again ${counter++}`)));
-      const r = await pkpSign({ client, pubkey: pkp.pubkey, toSign: digest, sessionSigs });
-      expect(recoverAddress(hexlify(digest), r.signature)).to.equal(pkp.address);
-      expect(r.culprits).to.deep.equal([]);
-      membered = r.signingSet.includes(victimIndex);
-    }
-    expect(membered).to.equal(true);
+    await signUntilMember();
   });
 });

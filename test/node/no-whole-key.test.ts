@@ -21,12 +21,11 @@ import { NodeStore } from "../../src/node/storage";
 import { nodeSecretBytes } from "../../src/node/keys";
 import { connect, pkpSign } from "../../src/sdk";
 import { dumpNodeStore, storeFiles, type StoreDump } from "../helpers/nodeStorage";
-import { mintPkp, signingSessionSigs, type TestPkp } from "../helpers/pkp";
+import { startNetworkWithPkp } from "../helpers/network";
+import { signingSessionSigs, type TestPkp } from "../helpers/pkp";
 import { processTree, scanProcessMemory } from "../helpers/processMemory";
 import { formsIn, secretForms } from "../helpers/secrets";
-import { startHarness, type Harness } from "./harness";
-
-const USER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // hardhat #1
+import type { Harness } from "./harness";
 
 /** A whole key the network made, rebuilt by this test from the nodes' shares. */
 interface WholeKey {
@@ -82,13 +81,8 @@ describe("no node holds a whole key (4 real node processes, t = 1)", function ()
   let networkKey: WholeKey;
 
   before(async () => {
-    h = await startHarness({
-      n: 4,
-      pools: { pkpKeys: 2, presignatures: 8, keyBatch: 2, presignatureBatch: 8 },
-    });
-    await h.waitReady({ pkpKeys: 2, presignatures: 8, timeoutMs: 600_000 });
-    const user = new Wallet(USER_KEY, h.provider);
-    pkp = await mintPkp(h.contracts.pkpNft, user);
+    let user: Wallet;
+    ({ h, user, pkp } = await startNetworkWithPkp(8));
     // Sign once, so that the key shares have been loaded and used by the nodes' signing code.
     const client = await connect({ provider: h.provider, staking: h.addresses.staking });
     const digest = getBytes(keccak256(toUtf8Bytes("no whole key")));
