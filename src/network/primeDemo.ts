@@ -83,6 +83,9 @@ export async function runPrimeDemo(options: PrimeDemoOptions = {}): Promise<Prim
     print(`1. using the running network of ${info.n} nodes (t = ${info.t}, quorum ${info.quorum})`);
   } else {
     const n = options.nodes ?? 4;
+    // Checked here too (startNetwork refuses the same), so that no temporary directory is left behind.
+    if (!Number.isInteger(n) || n < 4 || n > 64)
+      throw new NetworkError(`nodes must be an integer in 4..64, got ${n}`);
     const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "pkp-prime-"));
     print(
       `1. starting a network of ${n} nodes (chain, contracts, IPFS gateway, node processes) in ${dataDir}`,
