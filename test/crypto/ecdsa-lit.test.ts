@@ -7,8 +7,8 @@ import { expect } from "chai";
 import { ethers } from "ethers";
 import { ecdsaCombine, ecdsaVerify } from "@lit-protocol/wasm";
 import { combineEcdsaShares } from "@lit-protocol/crypto";
-import { secp256k1Group as group, type Point } from "../../src/crypto/group";
-import { share, thresholdFor } from "../../src/crypto/polynomial";
+import { secp256k1Group as group } from "../../src/crypto/group";
+import { thresholdFor } from "../../src/crypto/polynomial";
 import {
   runPresignLocally,
   signWeightedShare,
@@ -16,15 +16,7 @@ import {
   type EcdsaKeyShare,
   type SignatureShare,
 } from "../../src/crypto/ecdsa";
-
-function dealtKey(n: number): EcdsaKeyShare[] {
-  const { t } = thresholdFor(n);
-  const secret = group.randomScalar();
-  const { shares } = share(group, secret, t, n);
-  const publicKey = group.G.multiply(secret);
-  const publicKeyShares = new Map<number, Point>(shares.map((s, k) => [k + 1, group.G.multiply(s)]));
-  return shares.map((s, k) => ({ index: k + 1, secretShare: s, publicKey, publicKeyShares }));
-}
+import { dealtKey } from "../helpers/ecdsaKeys";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const ENTROPY = new TextEncoder().encode("lit interop request");

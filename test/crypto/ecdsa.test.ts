@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { ethers } from "ethers";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { secp256k1Group as group, type Point } from "../../src/crypto/group";
-import { share, thresholdFor } from "../../src/crypto/polynomial";
+import { thresholdFor } from "../../src/crypto/polynomial";
 import { CryptoError, CulpritsError, ReuseError, ThresholdError } from "../../src/crypto/errors";
 import { runDkgLocally } from "../../src/crypto/dkg";
 import {
@@ -27,21 +27,12 @@ import {
   type EcdsaKeyShare,
   type SignatureShare,
 } from "../../src/crypto/ecdsa";
+import { dealtKey } from "../helpers/ecdsaKeys";
 
 /** Key shares from the real DKG (what the nodes use). */
 function dkgKey(n: number): EcdsaKeyShare[] {
   const { results } = runDkgLocally(group, n, undefined, { encrypt: false });
   return [...results.values()].sort((x, y) => x.index - y.index);
-}
-
-/** A trusted-dealer key: cheaper, for the tests that are about signing rather than the key. */
-function dealtKey(n: number): EcdsaKeyShare[] {
-  const { t } = thresholdFor(n);
-  const secret = group.randomScalar();
-  const { shares } = share(group, secret, t, n);
-  const publicKey = group.G.multiply(secret);
-  const publicKeyShares = new Map<number, Point>(shares.map((s, k) => [k + 1, group.G.multiply(s)]));
-  return shares.map((s, k) => ({ index: k + 1, secretShare: s, publicKey, publicKeyShares }));
 }
 
 function addressOf(Y: Point): string {
@@ -53,6 +44,17 @@ function hashOf(text: string): Uint8Array {
 }
 
 const ENTROPY = new TextEncoder().encode("request-id-0001");
+
+/** The verification data of a signing with presignature run `run` (participant 1's public view). */
+function contextFor(run: ReturnType<typeof runPresignLocally>, keys: EcdsaKeyShare[], hash: Uint8Array) {
+  return verificationContext(
+    run.presignatures.get(1)!.pub,
+    hash,
+    keys[0].publicKey,
+    keys[0].publicKeyShares,
+    ENTROPY,
+  );
+}
 
 function expectValid(hash: Uint8Array, Y: Point, sig: { r: bigint; s: bigint; serialized: string }): void {
   expect(ethers.recoverAddress(hash, sig.serialized)).to.equal(addressOf(Y));
@@ -175,13 +177,7 @@ describe("threshold ECDSA", () => {
       expectValid(hash, keys[0].publicKey, signature);
       expect(signature.s).to.equal(low);
 
-      const vctx = verificationContext(
-        run.presignatures.get(1)!.pub,
-        hash,
-        keys[0].publicKey,
-        keys[0].publicKeyShares,
-        ENTROPY,
-      );
+      const vctx = contextFor(run, keys, hash);
       for (const sh of shares) expect(verifyWeightedShare(sh, vctx)).to.equal(true);
       const bad = { ...shares[1], s: group.Fn.add(shares[1].s, 1n) };
       expect(verifyWeightedShare(bad, vctx)).to.equal(false);
@@ -212,13 +208,7 @@ describe("threshold ECDSA", () => {
         signWeightedShare(run.presignatures.get(i)!, keys[i - 1], hash, ENTROPY, set),
       );
       shares[3] = { ...shares[3], s: group.Fn.add(shares[3].s, 7n) };
-      const vctx = verificationContext(
-        run.presignatures.get(1)!.pub,
-        hash,
-        keys[0].publicKey,
-        keys[0].publicKeyShares,
-        ENTROPY,
-      );
+      const vctx = contextFor(run, keys, hash);
       const { signature, culprits, used } = combineWeightedShares(shares, {
         hash,
         publicKey: keys[0].publicKey,
@@ -396,13 +386,7 @@ describe("threshold ECDSA", () => {
       }
       // Relabelling a share's hash does not help: its value is still for the other message.
       const relabelled = { ...shares[2], hash: a, bigR: shares[0].bigR };
-      const vctx = verificationContext(
-        run.presignatures.get(1)!.pub,
-        a,
-        keys[0].publicKey,
-        keys[0].publicKeyShares,
-        ENTROPY,
-      );
+      const vctx = contextFor(run, keys, a);
       expect(() =>
         combineSignatureShares([shares[0], shares[1], relabelled], {
           hash: a,
@@ -431,13 +415,7 @@ describe("threshold ECDSA", () => {
         .to.throw(CulpritsError)
         .with.property("culprits")
         .that.deep.equals([3]);
-      const vctx = verificationContext(
-        one.presignatures.get(1)!.pub,
-        hash,
-        keys[0].publicKey,
-        keys[0].publicKeyShares,
-        ENTROPY,
-      );
+      const vctx = contextFor(one, keys, hash);
       // Even relabelled with the first presignature's id and R', its value does not fit.
       const relabelled = { ...shares[2], presignatureId: shares[0].presignatureId, bigR: shares[0].bigR };
       expect(verifySignatureShare(relabelled, vctx)).to.equal(false);
