@@ -9,6 +9,7 @@ import {
   mintPkp,
   pkpWallet,
   routeKeyAsAdmin,
+  type PKPSystemFixture,
 } from "./fixtures";
 import { shouldBehaveLikePKPPermissions, type PermissionsContext } from "./PKPPermissions.behavior";
 
@@ -19,33 +20,31 @@ async function mintedDirectlyFixture(): Promise<PermissionsContext> {
   return { system, key, tokenId: key.tokenId, owner: system.alice, stranger: system.bob };
 }
 
-/** A PKP minted through PKPHelper with no permissions, handed to alice. */
-async function mintedThroughHelperFixture(): Promise<PermissionsContext> {
-  const system = await deployPKPSystemFixture();
+/** A fresh key minted by alice through PKPHelper with no permissions, kept by alice or sent to the PKP itself. */
+async function mintBareThroughHelper(system: PKPSystemFixture, sendPkpToItself: boolean) {
   const key = await routeKeyAsAdmin(system);
   const tokenId = await mintedTokenId(
     system,
     system.pkpHelper
       .connect(system.alice)
-      .mintNextAndAddAuthMethods(KEY_TYPE_ECDSA, [], [], [], [], false, false, {
+      .mintNextAndAddAuthMethods(KEY_TYPE_ECDSA, [], [], [], [], false, sendPkpToItself, {
         value: MINT_COST,
       }),
   );
+  return { key, tokenId };
+}
+
+/** A PKP minted through PKPHelper with no permissions, handed to alice. */
+async function mintedThroughHelperFixture(): Promise<PermissionsContext> {
+  const system = await deployPKPSystemFixture();
+  const { key, tokenId } = await mintBareThroughHelper(system, false);
   return { system, key, tokenId, owner: system.alice, stranger: system.bob };
 }
 
 /** A PKP sent to itself: its owner is its own Ethereum address, driven with the test's copy of its key. */
 async function sentToItselfFixture(): Promise<PermissionsContext> {
   const system = await deployPKPSystemFixture();
-  const key = await routeKeyAsAdmin(system);
-  const tokenId = await mintedTokenId(
-    system,
-    system.pkpHelper
-      .connect(system.alice)
-      .mintNextAndAddAuthMethods(KEY_TYPE_ECDSA, [], [], [], [], false, true, {
-        value: MINT_COST,
-      }),
-  );
+  const { key, tokenId } = await mintBareThroughHelper(system, true);
   const owner = await pkpWallet(key);
   return { system, key, tokenId, owner, stranger: system.alice };
 }
