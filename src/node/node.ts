@@ -111,6 +111,8 @@ export class PkpNode {
   #rootKeyOnChain = false;
   #lastLevels = "";
   #tick = 0;
+  /** Protocol sessions this node started (a repeated start message is not run again). */
+  readonly #sessionsStarted = new Set<string>();
   /** The coordinator is filling the presignature pool up to its target (until every owner has its share). */
   #presignFilling = false;
   readonly #authCache = new AuthCache();
@@ -385,6 +387,9 @@ export class PkpNode {
     if (me === undefined || participants.length !== p.participants.length) return { accepted: false };
     if (!["network-key", "pkp-keys", "presign"].includes(p.purpose) || !(p.count >= 1 && p.count <= 256))
       return { accepted: false };
+    // A start the coordinator sent again (its first try timed out while this node was busy) must not
+    // run the session a second time: the second run's messages would clash with the first's.
+    if (typeof p.session !== "string" || this.#sessionsStarted.has(p.session)) return { accepted: true };
     const owners = p.owners;
     if (
       p.purpose === "presign" &&
@@ -395,6 +400,8 @@ export class PkpNode {
       )
     )
       return { accepted: false };
+    this.#sessionsStarted.add(p.session);
+    if (this.#sessionsStarted.size > 10_000) this.#sessionsStarted.clear();
     this.#busy = true;
     const ctx: RunContext = {
       peers: this.peers,
