@@ -22,7 +22,7 @@
 import { bls12_381 } from "@noble/curves/bls12-381";
 import { hkdf } from "@noble/hashes/hkdf";
 import { sha256 } from "@noble/hashes/sha2";
-import { shake128 } from "@noble/hashes/sha3";
+import { createHash } from "node:crypto";
 import { randomBytes as cryptoRandomBytes } from "@noble/hashes/utils";
 import { CryptoError } from "../errors";
 import { bigToBytesBE, bytesToBigBE } from "../group";
@@ -46,6 +46,17 @@ export const TIMELOCK_SALT = "TIMELOCK_BLS12381_XOF:HKDF-SHA2-256_";
 /** blsful `SignatureSchemes` variant indices. */
 export const SignatureScheme = { Basic: 0, MessageAugmentation: 1, ProofOfPossession: 2 } as const;
 export type SignatureScheme = (typeof SignatureScheme)[keyof typeof SignatureScheme];
+
+/**
+ * SHAKE128 and SHA-256 over bulk data through node:crypto (OpenSSL): the same functions as noble's,
+ * about 30× faster on megabytes (noble's SHAKE128 takes seconds per 10 MB).
+ */
+function shake128(seed: Uint8Array, opts: { dkLen: number }): Uint8Array {
+  return new Uint8Array(createHash("shake128", { outputLength: opts.dkLen }).update(seed).digest());
+}
+function bulkSha256(data: Uint8Array): Uint8Array {
+  return new Uint8Array(createHash("sha256").update(data).digest());
+}
 
 const V_BYTES = 32;
 const MIN_BODY = 32;
@@ -163,7 +174,7 @@ export function seal(
   // α ← Zq, used through its 32-byte little-endian representation.
   const alpha = scalarReprLE(hashToScalar(seed));
   // r = H_Zq(α ‖ SHA-256(M))
-  const r = hashToScalar(concat(alpha, sha256(plaintext)));
+  const r = hashToScalar(concat(alpha, bulkSha256(plaintext)));
   // K = e(P_pub^r, H_G2(id))
   const k = bls12_381.pairing(pk.multiply(r), hashToG2(identity, BLS_SIG_POP_DST));
   const u = G1.BASE.multiply(r);
@@ -232,7 +243,7 @@ export function decrypt(
   for (let i = end; i < body.length; i++) if (body[i] !== 0) throw new CryptoError(DECRYPT_FAILED);
   const plaintext = body.slice(len.length, end);
   // Fujisaki-Okamoto: U must be r·G1 for r = H_Zq(α ‖ SHA-256(M)).
-  const r = hashToScalar(concat(alpha, sha256(plaintext)));
+  const r = hashToScalar(concat(alpha, bulkSha256(plaintext)));
   if (!G1.BASE.multiply(r).equals(u)) throw new CryptoError(DECRYPT_FAILED);
   return plaintext;
 }
