@@ -4,7 +4,7 @@
  * `action:cid`; `action:run` runs code (a file, or a CID the nodes fetch) on every node with a session
  * made by a wallet of the chain, and prints the agreed response, the logs and the combined signatures.
  */
-import { task } from "hardhat/config";
+import { task, types } from "hardhat/config";
 import { recoverAddress } from "ethers";
 
 import { cidOf, cidToBytes } from "../src/chain/cid";
@@ -83,10 +83,17 @@ task("action:run", "Run a Lit Action on every node of a network started by netwo
     "from",
     "The wallet that authorises the session: an unlocked account of the chain (address or index)",
   )
+  .addOptionalParam(
+    "timeout",
+    "Seconds to wait for each node (the first run on a node also starts its sandbox workers)",
+    300,
+    types.int,
+  )
   .addFlag("json", "Print one machine-readable JSON document")
   .setAction(
     networkAction(
       async (args: {
+        timeout: number;
         file?: string;
         cid?: string;
         params?: string;
@@ -102,6 +109,8 @@ task("action:run", "Run a Lit Action on every node of a network started by netwo
         const cid = code ? await cidOf(code) : args.cid!;
         cidToBytes(cid);
         const jsParams = parseParams(args.params);
+        if (!Number.isInteger(args.timeout) || args.timeout < 1 || args.timeout > 3600)
+          throw new InvalidArgumentError("--timeout", "must be 1..3600 seconds");
         const from = args.from !== undefined && /^\d+$/.test(args.from) ? Number(args.from) : args.from;
         const net = await openNetwork(args.dataDir, { from });
         const { sessionSigs } = await getSessionSigs({
@@ -119,6 +128,7 @@ task("action:run", "Run a Lit Action on every node of a network started by netwo
           sessionSigs,
           ...(code ? { code } : { ipfsId: cid }),
           jsParams,
+          timeoutMs: args.timeout * 1000,
         });
         const signatures = Object.fromEntries(
           Object.entries(result.signatures).map(([name, s]) => [

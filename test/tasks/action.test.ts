@@ -253,6 +253,11 @@ describe("tasks action:publish and action:run (a real 4-node network)", function
         "invalid --params: must be a JSON object",
       ],
       ["a malformed --cid", { cid: "Qm123" }, "a CIDv0 has 46 characters"],
+      [
+        "a --timeout of 0",
+        { cid: "QmNLei78zWmzUdbeRB3CiUfAizWUrbeeZh5K1rhAQKCh51", timeout: 0 },
+        "invalid --timeout: must be 1..3600 seconds",
+      ],
     ] as const) {
       it(`refuses ${what}`, async () => {
         const error = await runFailing("action:run", { ...args, dataDir });
