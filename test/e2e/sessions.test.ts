@@ -49,6 +49,7 @@ import {
   STAKING_ABI,
   coseP256PublicKey,
   connect,
+  executeJs,
   ethWalletAuthMethod,
   getPkpSessionSigs,
   getSessionSigs,
@@ -336,6 +337,39 @@ describe("PKP sessions on a local network of 4 nodes (real processes)", function
         refusedEverywhere(error, client, "ScopeNotSufficient");
         expect((error as PkpSignError).failures[0].reason).to.contain("PersonalSign (2) only");
       }
+    });
+
+    it("signs an EIP-191 message in a Lit Action (ethPersonalSignMessageEcdsa), never a hash (signEcdsa)", async () => {
+      const authMethod = await ethWalletAuthMethod({ signer: user, latestBlockhash: await latest() });
+      const session = await getPkpSessionSigs({
+        client,
+        pkpPublicKey: pkp.pubkey,
+        authMethods: [authMethod],
+        resourceAbilityRequests: [
+          ...signing(pkp.tokenId),
+          requestAbility(litActionResource("*"), "lit-action-execution"),
+        ],
+      });
+      const code = [
+        "await Lit.Actions.ethPersonalSignMessageEcdsa({ message: 'gm from a PersonalSign session', publicKey, sigName: 'personal' });",
+        "let refused = 'signed';",
+        "try { await Lit.Actions.signEcdsa({ toSign: new Uint8Array(32).fill(7), publicKey, sigName: 'raw' }); }",
+        "catch (e) { refused = String(e.message ?? e); }",
+        "Lit.Actions.setResponse({ response: refused });",
+      ].join("\n");
+      const result = await executeJs({
+        client,
+        sessionSigs: session.sessionSigs,
+        code,
+        jsParams: { publicKey: pkp.pubkey },
+        timeoutMs: 240_000,
+      });
+      expect(result.signatures.personal.address).to.equal(pkp.ethAddress);
+      expect(
+        recoverAddress(hashMessage("gm from a PersonalSign session"), result.signatures.personal.signature),
+      ).to.equal(pkp.ethAddress);
+      expect(result.signatures.raw).to.equal(undefined);
+      expect(String(result.response)).to.contain("PersonalSign (2) only");
     });
 
     it("allows an EIP-191 message the node hashed itself, still not a digest (the rule on the live chain)", async () => {

@@ -28,6 +28,7 @@ import { bytesToCid, cidToBytes } from "../../chain/cid";
 import type { Authenticated } from "../auth";
 import { tokenIdOf } from "../chain";
 import type { PkpNode, SigningShare } from "../node";
+import { checkSigningPermission } from "../permissions";
 import { createFetchCapability, type Capabilities, type Capability } from "../sandbox";
 import type { ActionCoordinator } from "./coordination";
 
@@ -217,19 +218,15 @@ export async function checkActionSigning(ctx: RunContext, tokenId: bigint, perso
   const chain = ctx.node.chain;
   const cid = ctx.stack[ctx.stack.length - 1];
   if (await chain.isPermittedAction(tokenId, getBytes(cidToBytes(cid)))) return;
-  const who = ctx.auth.address;
-  if (await chain.pkpExists(tokenId)) {
-    if ((await chain.ownerOf(tokenId)) === getAddress(who)) return;
-    if (await chain.isPermittedAddress(tokenId, who)) {
-      if (await chain.addressHasScope(tokenId, who, 1n)) return;
-      if (personal && (await chain.addressHasScope(tokenId, who, 2n))) return;
-    }
+  // Otherwise the requester's own right (owner, permitted address, or a PKP session's auth-method scopes).
+  try {
+    await checkSigningPermission(chain, tokenId, ctx.auth, personal ? "eip191" : "digest");
+  } catch (e) {
+    const id = "0x" + tokenId.toString(16);
+    throw new Error(
+      `not permitted: action ${cid} is not a permitted action of PKP ${id}, and ${(e as Error).message}`,
+    );
   }
-  const id = "0x" + tokenId.toString(16);
-  throw new Error(
-    `not permitted: action ${cid} is not a permitted action of PKP ${id}, and ${who} is neither its owner ` +
-      `nor a permitted address with scope ${personal ? "1 or 2" : "1"}`,
-  );
 }
 
 // ---------------------------------------------------------------- capabilities

@@ -11,10 +11,22 @@
  * pkp/sign's `pkpNetwork`: membership, signing set, presignature, DLEQ-proved share, public share).
  */
 import { getAddress } from "ethers";
-import { authenticate, litActionExecutionCapability, verifyAuthMethod, type AuthContext } from "../auth";
+import {
+  authenticate,
+  litActionExecutionCapability,
+  nodeAuthContext,
+  verifyAuthMethod,
+  type AuthContext,
+} from "../auth";
 import { InvalidRequestError, InternalError } from "../errors";
 import type { PkpNode } from "../node";
-import { SandboxPool, DEFAULT_LIMITS, type LitAuthContext, type RunActionResult } from "../sandbox";
+import {
+  SandboxPool,
+  DEFAULT_LIMITS,
+  type Capabilities,
+  type LitAuthContext,
+  type RunActionResult,
+} from "../sandbox";
 import type { ExecuteRequest, ExecuteResponse } from "../wire";
 import { DEFAULT_WIRE_LIMITS } from "../wire";
 import {
@@ -38,6 +50,41 @@ export interface ExecuteServiceOptions {
 
 function describe(result: RunActionResult): string {
   return result.error === undefined ? "the action failed" : `${result.error.kind}: ${result.error.message}`;
+}
+
+export interface ChildRunnerDeps {
+  readonly pool: () => SandboxPool;
+  /** The child's code by CID (checked against the CID). */
+  readonly fetchCode: (cid: string) => Promise<ActionCode>;
+  readonly authContext: (stack: readonly string[]) => LitAuthContext;
+  readonly deadline: () => number;
+  /** The capabilities of a run whose call stack is `stack` (its own CID last). */
+  readonly capabilities: (stack: readonly string[]) => Capabilities;
+}
+
+/**
+ * `Lit.Actions.call({ipfsId, params})`: the child runs in a fresh isolate (a nested run: it shares a
+ * busy worker rather than waiting for one) with `params` as its jsParams, the call stack as
+ * `Lit.Auth.actionIpfsIdStack`, the time left of the request, and the same outputs (its signatures
+ * land in the request's signedData). Resolves to the child's response; rejects with its error.
+ */
+export function childRunner(deps: ChildRunnerDeps): RunContext["runChild"] {
+  return async (ipfsId, params, stack) => {
+    const child = await deps.fetchCode(ipfsId).catch((e: unknown) => {
+      throw new Error(`call: ${(e as Error).message}`);
+    });
+    const left = deps.deadline() - Date.now();
+    if (left <= 0) throw new Error("call: no time left for a child action");
+    const result = await deps.pool().runAction({
+      code: child.code,
+      globals: { jsParams: params, auth: deps.authContext(stack) },
+      capabilities: deps.capabilities(stack),
+      limits: { timeoutMs: left },
+      nested: true,
+    });
+    if (!result.success) throw new Error(`call ${ipfsId}: ${describe(result)}`);
+    return result.response;
+  };
 }
 
 export class ExecuteService {
@@ -81,16 +128,7 @@ export class ExecuteService {
   #authContext(): AuthContext {
     const me = this.node.me;
     if (me === undefined) throw new InternalError("this node is not a current validator");
-    return {
-      nodeUrl: me.url,
-      now: () => new Date(),
-      isKnownBlockhash: (nonce, window) => {
-        const span = window.issuedAt
-          ? Math.ceil((window.expiration.getTime() - window.issuedAt.getTime()) / 1000) + 120
-          : 24 * 3600;
-        return this.node.chain.isKnownBlockhash(nonce, Math.min(Math.max(span, 120), 30 * 24 * 3600));
-      },
-    };
+    return nodeAuthContext(this.node, me.url);
   }
 
   async #resolveCode(body: ExecuteRequest): Promise<ActionCode> {
@@ -138,29 +176,17 @@ export class ExecuteService {
       resources: [],
     });
 
-    const runChild = async (
-      ipfsId: string,
-      params: Record<string, unknown>,
-      stack: readonly string[],
-    ): Promise<string> => {
-      const child = await codeByCid(ipfsId, {
-        gatewayUrl: this.node.config.ipfsGatewayUrl,
-        maxCodeBytes: DEFAULT_WIRE_LIMITS.maxCodeBytes,
-      }).catch((e: unknown) => {
-        throw new Error(`call: ${(e as Error).message}`);
-      });
-      const left = deadline() - Date.now();
-      if (left <= 0) throw new Error("call: no time left for a child action");
-      const result = await this.pool.runAction({
-        code: child.code,
-        globals: { jsParams: params, auth: authContext(stack) },
-        capabilities: buildCapabilities({ ...ctx, stack }),
-        limits: { timeoutMs: left },
-        nested: true,
-      });
-      if (!result.success) throw new Error(`call ${ipfsId}: ${describe(result)}`);
-      return result.response;
-    };
+    const runChild = childRunner({
+      pool: () => this.pool,
+      fetchCode: (cid) =>
+        codeByCid(cid, {
+          gatewayUrl: this.node.config.ipfsGatewayUrl,
+          maxCodeBytes: DEFAULT_WIRE_LIMITS.maxCodeBytes,
+        }),
+      authContext,
+      deadline,
+      capabilities: (stack) => buildCapabilities({ ...ctx, stack }),
+    });
     const ctx: RunContext = {
       node: this.node,
       coordinator: this.coordinator,
