@@ -16,6 +16,8 @@ export interface MemoryScan {
   bytesRead: number;
   /** Per needle name, whether it was seen. */
   found: Record<string, boolean>;
+  /** The process was gone before its memory could be opened. */
+  exited: boolean;
 }
 
 /** The process and all its descendants (children listed by the kernel for every thread). */
@@ -40,14 +42,26 @@ export function processTree(pid: number): number[] {
   return [...new Set(out)];
 }
 
-/** Searches every readable mapping of process `pid` for each needle. */
+/**
+ * Searches every readable mapping of process `pid` for each needle. A process that exits before its
+ * memory is opened gives an empty scan (`exited`); callers check `bytesRead` where it matters.
+ */
 export function scanProcessMemory(pid: number, needles: Readonly<Record<string, Uint8Array>>): MemoryScan {
-  const maps = fs.readFileSync(`/proc/${pid}/maps`, "utf8").trim().split("\n");
-  const overlap = longestForm(needles) - 1;
   const found: Record<string, boolean> = Object.fromEntries(Object.keys(needles).map((k) => [k, false]));
+  const scan: MemoryScan = { pid, regions: 0, unreadable: 0, bytesRead: 0, found, exited: false };
+  let maps: string[];
+  let fd: number;
+  try {
+    maps = fs.readFileSync(`/proc/${pid}/maps`, "utf8").trim().split("\n");
+    fd = fs.openSync(`/proc/${pid}/mem`, "r");
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT" && (e as NodeJS.ErrnoException).code !== "ESRCH")
+      throw e;
+    scan.exited = true;
+    return scan;
+  }
+  const overlap = longestForm(needles) - 1;
   const entries = Object.entries(needles);
-  const scan: MemoryScan = { pid, regions: 0, unreadable: 0, bytesRead: 0, found };
-  const fd = fs.openSync(`/proc/${pid}/mem`, "r");
   const buf = Buffer.alloc(CHUNK + overlap);
   try {
     for (const line of maps) {
