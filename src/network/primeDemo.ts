@@ -5,7 +5,7 @@
  * (the nodes sign it) and for a non-prime (they do not), and the certificate verified from the
  * chain alone. Every step is printed; a network the demo started is stopped at the end.
  */
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { verifyMessage } from "ethers";
@@ -77,6 +77,9 @@ export async function runPrimeDemo(options: PrimeDemoOptions = {}): Promise<Prim
   const code = readFileSync(PRIME_ACTION_FILE);
 
   let started: Network | undefined;
+  /** The directory the demo made for its network: removed after a successful run, kept (with the logs) otherwise. */
+  let temporaryDir: string | undefined;
+  let succeeded = false;
   let info: NetworkInfo;
   if (options.network !== undefined) {
     info = networkInfo(options.network);
@@ -87,6 +90,7 @@ export async function runPrimeDemo(options: PrimeDemoOptions = {}): Promise<Prim
     if (!Number.isInteger(n) || n < 4 || n > 64)
       throw new NetworkError(`nodes must be an integer in 4..64, got ${n}`);
     const dataDir = options.dataDir ?? mkdtempSync(path.join(os.tmpdir(), "pkp-prime-"));
+    if (options.dataDir === undefined) temporaryDir = dataDir;
     print(
       `1. starting a network of ${n} nodes (chain, contracts, IPFS gateway, node processes) in ${dataDir}`,
     );
@@ -196,6 +200,7 @@ export async function runPrimeDemo(options: PrimeDemoOptions = {}): Promise<Prim
       }
     }
 
+    succeeded = true;
     return {
       nodes: info.n,
       threshold: info.quorum,
@@ -211,6 +216,7 @@ export async function runPrimeDemo(options: PrimeDemoOptions = {}): Promise<Prim
     if (started !== undefined) {
       await started.stop();
       print("   stopped every node, the chain and the gateway");
+      if (temporaryDir !== undefined && succeeded) rmSync(temporaryDir, { recursive: true, force: true });
     }
   }
 }
