@@ -10,7 +10,7 @@ export interface NodeStatus {
   index?: number;
   epoch?: number;
   networkKey?: boolean;
-  pools?: { pkpKeysRouted?: number; presignatures?: number };
+  pools?: { pkpKeysRouted?: number; presignatures?: number; presignaturesTarget?: number };
 }
 
 export interface Progress {

@@ -360,9 +360,9 @@ export function isReady(
 ): boolean {
   if (s.ready !== true) return false;
   if (!full) return true;
-  return (
-    (s.pools?.pkpKeysRouted ?? 0) >= targets.pkpKeys && (s.pools?.presignatures ?? 0) >= targets.presignatures
-  );
+  // A node reports the pool it fills (at least the target: a share for each presignature owner).
+  const presignatures = Math.max(targets.presignatures, s.pools?.presignaturesTarget ?? 0);
+  return (s.pools?.pkpKeysRouted ?? 0) >= targets.pkpKeys && (s.pools?.presignatures ?? 0) >= presignatures;
 }
 
 function makeNetwork(

@@ -111,6 +111,8 @@ export class PkpNode {
   #rootKeyOnChain = false;
   #lastLevels = "";
   #tick = 0;
+  /** When this node last took part in a signing session (refills wait while clients sign). */
+  #lastSigningAt = 0;
   /** Protocol sessions this node started (a repeated start message is not run again). */
   readonly #sessionsStarted = new Set<string>();
   /** The coordinator is filling the presignature pool up to its target (until every owner has its share). */
@@ -257,13 +259,19 @@ export class PkpNode {
         pkpKeysRouted: this.#routedCount,
         presignatures: presigs.free,
         pkpKeysTarget: this.config.pools.pkpKeys,
-        presignaturesTarget: this.config.pools.presignatures,
+        presignaturesTarget: this.#presignatureTarget(),
       },
       coordinator: this.#isCoordinator(),
     };
   }
 
   // ---------------------------------------------------------------- background
+
+  /** The pool the coordinator fills: ceil(target / N) presignatures for each of the N owners. */
+  #presignatureTarget(): number {
+    const n = Math.max(this.n, 1);
+    return n * Math.ceil(this.config.pools.presignatures / n);
+  }
 
   async #probe(v: Validator): Promise<boolean> {
     if (v.nodeAddress === this.address) return true;
@@ -328,6 +336,10 @@ export class PkpNode {
       this.#presignFilling,
     );
     this.#presignFilling = plan.filling;
+    // A batch takes every node's CPU for a while: while clients are signing, wait with a refill
+    // as long as every owner still has a presignature.
+    const signing = Date.now() - this.#lastSigningAt < 3000;
+    if (signing && plan.owners.length > 0 && this.store.freePresignaturesByOwner().size >= this.n) return;
     if (plan.owners.length > 0)
       return this.#coordinate("presign", plan.owners.length, { owners: plan.owners });
   }
@@ -685,6 +697,7 @@ export class PkpNode {
       pubkey,
       hash: "0x" + bytesToHex(req.hash),
     };
+    this.#lastSigningAt = Date.now();
     const decision = await this.#agree(join);
     if (
       !decision.signingSet.includes(me.index) ||
