@@ -15,6 +15,9 @@ export async function runUntilSignal(network: Network): Promise<NodeJS.Signals> 
   return signal;
 }
 
+/** The port of Hardhat's `localhost` network (hardhat.config.ts). */
+const LOCALHOST_PORT = 8545;
+
 task("network:start", "Start a local network: a chain, the PKP contracts and N nodes, until Ctrl-C")
   .addOptionalParam("nodes", "Number of nodes (at least 4)", 4, types.int)
   .addOptionalParam("dataDir", "Directory for configs, node data, logs and network.json", ".data/network")
@@ -22,7 +25,7 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
   .addOptionalParam("rpcUrl", "Use this chain (first account unlocked) instead of starting one")
   .addOptionalParam(
     "chainPort",
-    "Port of the embedded chain (8545 lets --network localhost tasks use it)",
+    "Port of the embedded chain (default 8545 when free, so that --network localhost tasks reach it)",
     undefined,
     types.int,
   )
@@ -48,6 +51,16 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
       hre,
     ) => {
       await compileUnless(args.noCompile, hre);
+      let chainPort = args.chainPort;
+      if (chainPort === undefined && args.rpcUrl === undefined) {
+        // Where `--network localhost` looks; another chain already there keeps it (a free port instead).
+        const { isListening } = await import("../src/network/ports");
+        if (!(await isListening(LOCALHOST_PORT))) chainPort = LOCALHOST_PORT;
+        else if (!args.json)
+          console.log(
+            `port ${LOCALHOST_PORT} is taken: the chain gets a free port (--network localhost will not reach it)`,
+          );
+      }
       let network: Network;
       try {
         network = await startNetwork({
@@ -55,7 +68,7 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
           dataDir: args.dataDir,
           basePort: args.basePort,
           chain: args.rpcUrl ?? "embedded",
-          chainPort: args.chainPort,
+          chainPort,
           pools: {
             ...(args.pkpKeys === undefined ? {} : { pkpKeys: args.pkpKeys }),
             ...(args.presignatures === undefined ? {} : { presignatures: args.presignatures }),

@@ -3,6 +3,8 @@
  * deployment for `hre.network` and connects the contracts to a Hardhat signer. Everything else in
  * src/chain works with plain ethers objects.
  */
+import { existsSync, readFileSync } from "node:fs";
+import path from "node:path";
 import type { HardhatRuntimeEnvironment } from "hardhat/types";
 import type { Signer } from "ethers";
 
@@ -57,7 +59,8 @@ async function hasCode(hre: HardhatRuntimeEnvironment, addresses: DeploymentAddr
 /**
  * The addresses for the current network: `file` (or env PKP_DEPLOYMENT) when given; on the
  * in-process `hardhat` network, the deployment made earlier in this process or a fresh one;
- * elsewhere, what Ignition recorded for the chain.
+ * elsewhere, the deployment of a `network:start` network running on that chain, else what Ignition
+ * recorded for the chain.
  */
 export async function resolveDeployment(
   hre: HardhatRuntimeEnvironment,
@@ -75,9 +78,37 @@ export async function resolveDeployment(
     if (known !== undefined && (await hasCode(hre, known))) return known;
     return deployPkpSystem(hre);
   }
-  const addresses = findDeployment({ chainId, ignitionDir: hre.config.paths.ignition });
+  const running = runningNetworkDeployment(hre, chainId);
+  const addresses = running ?? findDeployment({ chainId, ignitionDir: hre.config.paths.ignition });
   await assertDeployed(addresses, hre.ethers.provider);
   return addresses;
+}
+
+/**
+ * The deployment of a network that `network:start` runs from its default data directory
+ * (`.data/network`) on the chain this Hardhat network points at, so that `--network localhost`
+ * tasks find it without `--deployment`. Undefined when there is none, or it is on another chain.
+ */
+function runningNetworkDeployment(
+  hre: HardhatRuntimeEnvironment,
+  chainId: bigint,
+): DeploymentAddresses | undefined {
+  const url = (hre.network.config as { url?: string }).url;
+  const dataDir = path.join(hre.config.paths.root, ".data", "network");
+  const file = path.join(dataDir, "network.json");
+  const deployed = path.join(dataDir, "ignition", "deployed_addresses.json");
+  if (url === undefined || !existsSync(file) || !existsSync(deployed)) return undefined;
+  let rpcUrl: unknown;
+  try {
+    rpcUrl = (JSON.parse(readFileSync(file, "utf8")) as { rpcUrl?: unknown }).rpcUrl;
+  } catch {
+    return undefined;
+  }
+  const same = (a: string, b: string) =>
+    a.replace(/\/+$/, "").replace("localhost", "127.0.0.1") ===
+    b.replace(/\/+$/, "").replace("localhost", "127.0.0.1");
+  if (typeof rpcUrl !== "string" || !same(rpcUrl, url)) return undefined;
+  return readDeploymentFile(deployed, chainId);
 }
 
 /** The signer that acts: `from` (an address among the network's accounts) or the first account. */
