@@ -271,6 +271,58 @@ describe("authenticate", () => {
       );
     });
 
+    it("allows each ability only for the operation it names (signing, execution, decryption)", async () => {
+      const cid = "QmYwAPJzv5CZsnA625s3Xf2nemtYgPpHdWEz79ojWnPbdG";
+      const otherCid = "QmbWqxBEKC3P8tqsKc98xmWNzrzDtRLMiMPL8wBuTGsMnR";
+      const hashes = ["ab".repeat(32), "cd".repeat(32)] as const;
+      const ops = {
+        signing: pkpSigningCapability(TOKEN),
+        execution: litActionExecutionCapability(cid),
+        decryption: decryptionCapability(...hashes),
+      };
+      const grants = {
+        signing: [signing(TOKEN)],
+        execution: [requestAbility(litActionResource(cid), "lit-action-execution")],
+        decryption: [
+          requestAbility(
+            accessControlConditionResource(hashes.join("/")),
+            "access-control-condition-decryption",
+          ),
+        ],
+        "decryption of everything": [
+          requestAbility(accessControlConditionResource("*"), "access-control-condition-decryption"),
+        ],
+        "another action": [requestAbility(litActionResource(otherCid), "lit-action-execution")],
+      };
+      const allowed: Record<keyof typeof grants, (keyof typeof ops)[]> = {
+        signing: ["signing"],
+        execution: ["execution"],
+        decryption: ["decryption"],
+        "decryption of everything": ["decryption"],
+        "another action": [],
+      };
+      for (const [grant, requests] of Object.entries(grants) as [
+        keyof typeof grants,
+        ResourceAbilityRequest[],
+      ][]) {
+        const { sessionSigs } = await session({ requests });
+        for (const [op, needed] of Object.entries(ops) as [keyof typeof ops, RequiredCapability][]) {
+          if (allowed[grant].includes(op)) {
+            const auth = await authenticate(sessionSigs[NODE], needed, context());
+            expect(auth.via, `${grant} allows ${op}`).to.equal("session");
+          } else {
+            await refusal(
+              sessionSigs[NODE],
+              needed,
+              context(),
+              NotPermittedError,
+              "CapabilityForOtherResource",
+            );
+          }
+        }
+      }
+    });
+
     it("refuses when the ReCap grants it but the session does not request it", async () => {
       const wallet = randomWallet();
       const sessionKeyPair = generateSessionKeyPair();
