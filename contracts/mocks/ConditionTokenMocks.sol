@@ -80,7 +80,9 @@ contract ConditionViewsMock {
         return s;
     }
 
+    error AlwaysReverts();
+
     function alwaysReverts(address) external pure returns (bool) {
-        revert("no");
+        revert AlwaysReverts();
     }
 }
