@@ -202,16 +202,25 @@ export const PRELUDE = `"use strict";
     syncRef.applySync(undefined, [kind, payload], { arguments: { copy: true }, result: { copy: true } });
   base.hooks.sync = sync;
 
+  // Host calls started and not yet settled inside the isolate; the worker reads it (through
+  // __lit_pending, taken away before any action runs) to know when a run has nothing left to do.
+  let pending = 0;
+  global.__lit_pending = () => pending;
   async function host(name, args) {
     if (name !== "__sleep" && !available.includes(name)) {
       throw new Error("not available on this node yet: " + name);
     }
-    const reply = await hostRef.apply(undefined, [name, args], {
-      arguments: { copy: true },
-      result: { promise: true, copy: true },
-    });
-    if (!reply.ok) throw new Error(reply.error);
-    return reply.value;
+    pending++;
+    try {
+      const reply = await hostRef.apply(undefined, [name, args], {
+        arguments: { copy: true },
+        result: { promise: true, copy: true },
+      });
+      if (!reply.ok) throw new Error(reply.error);
+      return reply.value;
+    } finally {
+      pending--;
+    }
   }
 
   // Timers: only a one-shot setTimeout (a host sleep), so that "await new Promise(r => setTimeout(r, ms))" works.

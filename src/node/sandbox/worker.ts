@@ -62,6 +62,8 @@ interface Prepared {
   readonly context: ivm.Context;
   readonly memoryMb: number;
   readonly slot: { run: RunState | null };
+  /** Host calls the isolate has started and not yet seen settle (the prelude's counter). */
+  readonly pending: ivm.Reference<() => number>;
 }
 
 let spare: Promise<Prepared> | null = null;
@@ -119,11 +121,13 @@ async function prepare(memoryMb: number): Promise<Prepared> {
   const prelude = await compileCached(isolate, PRELUDE, PRELUDE_FILENAME, preludeCache);
   preludeCache ??= prelude.produced;
   await prelude.script.run(context);
+  const pending = (await jail.get("__lit_pending", { reference: true })) as ivm.Reference<() => number>;
+  await jail.delete("__lit_pending");
   // Build ethers' lazily made secp256k1 tables now, before any run, so actions that sign or recover
   // do not pay for them (trusted code; the isolate has not seen any action yet).
   await context.eval(ETHERS_WARMUP);
   await context.eval("__lit_lockdown()");
-  return { isolate, context, memoryMb, slot };
+  return { isolate, context, memoryMb, slot, pending };
 }
 
 function syncCall(slot: { run: RunState | null }, kind: string, payload: string): boolean | Uint8Array {
@@ -212,8 +216,12 @@ async function hostCall(
   }
 }
 
-/** Waits until the action has nothing left to do: no capability call in flight and no queued task. */
-async function drain(state: RunState, context: ivm.Context): Promise<void> {
+/**
+ * Waits until the action has nothing left to do: no capability call in flight on this side, and none
+ * started or unsettled inside the isolate (asked of the isolate itself, so a reply still on its way in,
+ * or a call still on its way out, is never mistaken for idleness on a loaded machine).
+ */
+async function drain(state: RunState, pending: ivm.Reference<() => number>): Promise<void> {
   for (;;) {
     if (state.fatal !== null) return;
     if (state.inflight > 0) {
@@ -221,8 +229,10 @@ async function drain(state: RunState, context: ivm.Context): Promise<void> {
       state.wake = null;
       continue;
     }
-    await context.eval("0");
-    if (state.inflight === 0) return;
+    const inIsolate = (await pending.apply(undefined, [], { result: { copy: true } })) as number;
+    if (state.fatal !== null) return;
+    if (inIsolate === 0 && state.inflight === 0) return;
+    if (state.inflight === 0) await new Promise((resolve) => setTimeout(resolve, 1));
   }
 }
 
@@ -273,7 +283,7 @@ async function run(request: RunRequest): Promise<RunActionResult> {
     if (ready !== null && !ready.isolate.isDisposed) ready.isolate.dispose();
     prepared = await prepare(limits.memoryMb);
   }
-  const { isolate, context, slot } = prepared;
+  const { isolate, context, slot, pending } = prepared;
   const state: RunState = {
     id: request.id,
     limits,
@@ -313,7 +323,7 @@ async function run(request: RunRequest): Promise<RunActionResult> {
       throw Object.assign(new Error(String(se.message)), { syntax: true, stack: se.stack });
     }
     await script.run(context, { promise: true, copy: true });
-    await drain(state, context);
+    await drain(state, pending);
     if (state.fatal !== null) error = state.fatal;
   } catch (e) {
     if ((e as { syntax?: boolean }).syntax === true && state.fatal === null) {
