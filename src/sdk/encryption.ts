@@ -7,16 +7,17 @@
  * the ciphertext is base64 of blsful's `TimeCryptCiphertext`, exactly what Lit's client makes.
  *
  * `decrypt` asks every node for its BLS share of that identity's key (`/web/encryption/sign/`, the
- * canonical conditions, `dataToEncryptHash`, the node's session signature), verifies the shares
- * (optimistically combined, then one by one against the public key shares the majority of nodes
- * report, naming any node whose share is wrong), combines 2t+1 of them into the decryption key,
- * checks it against the network key and decrypts. A plaintext that does not hash to
+ * canonical conditions, `dataToEncryptHash`, the node's session signature) and combines the shares
+ * (Lagrange in G2). Decryption itself checks the key (the IBE's Fujisaki-Okamoto check), so only when
+ * it fails are the key and every share verified with pairings, against the network key and the public
+ * key shares the majority of nodes report, naming any node whose share is wrong; decryption is then
+ * retried with the honest shares. A plaintext that does not hash to
  * `dataToEncryptHash` is refused. Any size of data: the cost is linear (SHAKE128 and SHA-256 over it).
  */
 import { createHash } from "node:crypto";
 import { hexToBytes } from "@noble/hashes/utils";
 
-import { combineAndVerify, decodeShare, type BlsSignatureShare } from "../crypto/bls";
+import { combineAndVerify, combineShares, decodeShare, type BlsSignatureShare } from "../crypto/bls";
 import {
   CONDITION_KINDS,
   IDENTITY_PREFIX,
@@ -270,42 +271,59 @@ export async function decrypt(p: DecryptParameters): Promise<DecryptReturnType> 
       culprits.push({ url: a.node.url, index: a.node.index, reason: (e as Error).message });
     }
   }
-  let signature: Uint8Array;
-  let signers: number[];
-  try {
-    const combined = combineAndVerify({
-      message: identity,
-      publicKey,
-      publicKeyShares: majorityShares(given),
-      shares,
-      threshold: p.client.quorum,
-    });
-    signature = combined.signature.toBytes(true);
-    signers = [...combined.signers];
-    for (const c of combined.culprits)
-      culprits.push({ url: urlOf.get(c) ?? `index ${c}`, index: c, reason: "BLS share does not verify" });
-  } catch (e) {
-    if (e instanceof CulpritsError)
-      for (const c of e.culprits)
-        culprits.push({ url: urlOf.get(c) ?? `index ${c}`, index: c, reason: "BLS share does not verify" });
-    const why =
-      e instanceof ThresholdError
-        ? `${shares.length} of ${p.client.quorum} decryption shares released`
-        : `the decryption shares do not combine: ${(e as Error).message}`;
-    throw new DecryptionError({ message: `decryption refused: ${why}`, failures, culprits, cause: e });
-  }
-  // combineAndVerify checked the key against the network key (a BLS signature on the identity).
-  let decryptedData: Uint8Array;
-  try {
-    decryptedData = ibeDecrypt(bytes, signature);
-  } catch (e) {
-    const why = e instanceof CryptoError ? e.message : String(e);
-    throw new DecryptionError({
-      message: `the ciphertext does not decrypt under these conditions and dataToEncryptHash (tampered, or made for others): ${why}`,
+  const notDecrypting = (e: unknown) =>
+    new DecryptionError({
+      message: `the ciphertext does not decrypt under these conditions and dataToEncryptHash (tampered, or made for others): ${e instanceof CryptoError ? e.message : String(e)}`,
       failures,
       culprits,
       cause: e,
     });
+  // Fast path: IBE decryption checks its key itself (the Fujisaki-Okamoto check fails for any other
+  // key), so the shares are first combined without a pairing check. Only when that fails are the
+  // key and each share verified (naming culprits), and decryption retried with the honest shares.
+  let decryptedData: Uint8Array | undefined;
+  let signers = shares.map((s) => s.index);
+  let firstError: unknown;
+  if (shares.length >= p.client.quorum) {
+    try {
+      decryptedData = ibeDecrypt(bytes, combineShares(shares));
+    } catch (e) {
+      firstError = e;
+    }
+  }
+  if (decryptedData === undefined) {
+    let signature: Uint8Array;
+    let newCulprits = 0;
+    try {
+      const combined = combineAndVerify({
+        message: identity,
+        publicKey,
+        publicKeyShares: majorityShares(given),
+        shares,
+        threshold: p.client.quorum,
+      });
+      signature = combined.signature.toBytes(true);
+      signers = [...combined.signers];
+      newCulprits = combined.culprits.length;
+      for (const c of combined.culprits)
+        culprits.push({ url: urlOf.get(c) ?? `index ${c}`, index: c, reason: "BLS share does not verify" });
+    } catch (e) {
+      if (e instanceof CulpritsError)
+        for (const c of e.culprits)
+          culprits.push({ url: urlOf.get(c) ?? `index ${c}`, index: c, reason: "BLS share does not verify" });
+      const why =
+        e instanceof ThresholdError
+          ? `${shares.length} of ${p.client.quorum} decryption shares released`
+          : `the decryption shares do not combine: ${(e as Error).message}`;
+      throw new DecryptionError({ message: `decryption refused: ${why}`, failures, culprits, cause: e });
+    }
+    // The verified key is the one the fast path used: the ciphertext itself is at fault.
+    if (firstError !== undefined && newCulprits === 0) throw notDecrypting(firstError);
+    try {
+      decryptedData = ibeDecrypt(bytes, signature);
+    } catch (e) {
+      throw notDecrypting(e);
+    }
   }
   if (sha256Hex(decryptedData) !== p.dataToEncryptHash.toLowerCase())
     throw new DecryptionError({
