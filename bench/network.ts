@@ -1,9 +1,13 @@
 /**
- * Network benchmark (prints numbers; no assertions): time to start an N-node network on loopback,
+ * Network benchmark (prints numbers; no assertions): time to start an N-node network on loopback
+ * (network key voted), time to route the PKP key pool (default 100 keys, made by DKG and routed
+ * with validator signatures before any presignature), time until the presignature pool is full,
  * pkpSign latency p50/p95 with warm pools, sustained signatures per second, memory per node, and a
  * plain ethers Wallet signing the same digest as the floor.
  *
- *   node -r ts-node/register/transpile-only bench/network.ts [--nodes 4] [--seconds 30] [--samples 40] [--concurrency 4]
+ *   node -r ts-node/register/transpile-only bench/network.ts [--nodes 4] [--seconds 30] [--samples 40]
+ *     [--concurrency 4] [--keys 100] [--key-batch 20] [--presignatures 48] [--presignature-batch 8]
+ *     [--verify 1]   (0: the SDK combines first and checks each share only if the signature fails)
  */
 import { mkdtempSync, readFileSync } from "node:fs";
 import os from "node:os";
@@ -12,7 +16,7 @@ import { Wallet, keccak256, parseEther, toUtf8Bytes } from "ethers";
 
 import { connectContracts } from "../src/chain/deployment";
 import { mintNext } from "../src/chain/pkp";
-import { startNetwork } from "../src/network";
+import { fetchStatus, startNetwork } from "../src/network";
 import { connect, getSessionSigs, jsonRpcProvider, pkpResource, pkpSign, requestAbility } from "../src/sdk";
 
 function arg(name: string, fallback: number): number {
@@ -35,6 +39,10 @@ async function main(): Promise<void> {
   const samples = arg("samples", 40);
   const concurrency = arg("concurrency", 4);
   const presignatures = arg("presignatures", 48);
+  const presignatureBatch = arg("presignature-batch", 8);
+  const keys = arg("keys", 100);
+  const keyBatch = arg("key-batch", 20);
+  const verifyShares = arg("verify", 1) !== 0;
   console.log(
     `# network bench: N = ${n}, loopback, ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`,
   );
@@ -44,11 +52,27 @@ async function main(): Promise<void> {
     nodes: n,
     dataDir: mkdtempSync(path.join(os.tmpdir(), "pkp-bench-")),
     progress: "lines",
-    pools: { pkpKeys: 2, presignatures, presignatureBatch: 8 },
-    readyTimeoutMs: 900_000,
+    pools: { pkpKeys: keys, keyBatch, presignatures, presignatureBatch },
+    readyTimeoutMs: 1_800_000,
+    waitFor: "key",
   });
   const startSeconds = (Date.now() - t0) / 1000;
   try {
+    // The coordinator fills the key pool first, then the presignature pool.
+    const levels = async () => {
+      const all = await Promise.all(network.nodes.map((h) => fetchStatus(h.url)));
+      return {
+        keys: Math.min(...all.map((s) => s?.pools?.pkpKeysRouted ?? 0)),
+        presignatures: Math.min(...all.map((s) => s?.pools?.presignatures ?? 0)),
+      };
+    };
+    const t1 = Date.now();
+    while ((await levels()).keys < keys) await new Promise((r) => setTimeout(r, 250));
+    const keysSeconds = (Date.now() - t1) / 1000;
+    const t2 = Date.now();
+    while ((await levels()).presignatures < presignatures) await new Promise((r) => setTimeout(r, 250));
+    const presignSeconds = (Date.now() - t2) / 1000;
+
     const provider = jsonRpcProvider(network.info.rpcUrl, 100);
     const owner = new Wallet(Wallet.createRandom().privateKey, provider);
     const admin = await provider.getSigner(0);
@@ -62,7 +86,13 @@ async function main(): Promise<void> {
       resourceAbilityRequests: [requestAbility(pkpResource(BigInt(pkp.tokenId)), "pkp-signing")],
     });
     const sign = (i: number) =>
-      pkpSign({ client, pubkey: pkp.pubkey, toSign: keccak256(toUtf8Bytes(`bench ${i}`)), sessionSigs });
+      pkpSign({
+        client,
+        pubkey: pkp.pubkey,
+        toSign: keccak256(toUtf8Bytes(`bench ${i}`)),
+        sessionSigs,
+        verifyShares,
+      });
 
     // Warm-up, then latency one at a time (pools refill between requests in the background).
     await sign(-1);
@@ -108,9 +138,15 @@ async function main(): Promise<void> {
     const p50 = percentile(latencies, 50);
     const p95 = percentile(latencies, 95);
     const f50 = percentile(floor, 50);
-    console.log(`network start (chain, deploy, ${n} nodes, key + pools):  ${startSeconds.toFixed(1)} s`);
+    console.log(`network start (chain, deploy, ${n} nodes, network key):  ${startSeconds.toFixed(1)} s`);
     console.log(
-      `pkpSign latency (${samples} sequential, warm):          p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`,
+      `route ${keys} PKP keys (DKG batches of ${keyBatch}, setRoutingDataBatch):  ${keysSeconds.toFixed(1)} s`,
+    );
+    console.log(
+      `fill ${presignatures} presignatures (batches of ≤ ${presignatureBatch}):        ${presignSeconds.toFixed(1)} s`,
+    );
+    console.log(
+      `pkpSign latency (${samples} sequential, warm, verify ${verifyShares ? "every share" : "on failure"}):  p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`,
     );
     console.log(
       `sustained pkpSign (${concurrency} concurrent, ${seconds} s):        ${perSecond.toFixed(1)} signatures/s (${done} ok, ${failed} failed)`,
