@@ -1,8 +1,7 @@
 /*
- * NOT PART OF `npm test` (run it with `npm run test:network10`): on 2 cores the 10-node network
- * starts, but signing failed in the last clean-clone run (5 of 10 nodes gave no answer within 30 s
- * while the coordinator kept generating presignatures). Tracked in issue 4's note; move it back into
- * test/e2e/ when it passes reliably.
+ * NOT PART OF `npm test` (run it with `npm run test:network10`) because of its run time: it passed on
+ * 2026-11-22 in 9 min with the 2 cores at load average 40-50 (most of it the chain, the deployment and ten ts-node processes
+ * starting). Move it to test/e2e/ once it runs in under 3 minutes on the CI machine.
  */
 /**
  * N = 10 (t = 3, quorum 7): the launcher starts ten node processes that make the network key by DKG and
