@@ -57,7 +57,8 @@ export async function startChain(options: StartChainOptions): Promise<EmbeddedCh
     logFile: options.logFile,
   });
   const rpcUrl = `http://127.0.0.1:${options.port}`;
-  const deadline = Date.now() + (options.timeoutMs ?? 60_000);
+  // A `hardhat node` on a loaded 2-core machine has taken over a minute to answer its first request.
+  const deadline = Date.now() + (options.timeoutMs ?? 180_000);
   try {
     for (;;) {
       if (child.exit) {
