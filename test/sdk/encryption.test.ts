@@ -44,9 +44,7 @@ describe("sdk encrypt/decrypt (share verification against local BLS share server
   const publicKey = blsG1Group.pointToBytes(blsG1Group.G.multiply(poly[0]));
   const publicKeyShares: Record<string, string> = {};
   for (let i = 1; i <= n; i++)
-    publicKeyShares[String(i)] = bytesToHex(
-      blsG1Group.pointToBytes(blsG1Group.G.multiply(secretShare(i))),
-    );
+    publicKeyShares[String(i)] = bytesToHex(blsG1Group.pointToBytes(blsG1Group.G.multiply(secretShare(i))));
   const behaviour: Behaviour[] = ["honest", "honest", "honest", "honest"];
   const servers: Server[] = [];
   let client: NetworkClient;
