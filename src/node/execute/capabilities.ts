@@ -5,8 +5,8 @@
  * child actions by CID, and `fetch` under the node's policy. Each takes the action's parameter object
  * with Lit's parameter names; a thrown Error reaches the action as a rejection with its message.
  *
- * Decryption (`checkConditions`, `encrypt`, `decryptAndCombine`, `decryptToSingleNode`, `aesDecrypt`)
- * is not provided here: the sandbox answers "not available on this node yet" for those names.
+ * Decryption (`checkConditions`, `encrypt`, `decryptAndCombine`, `decryptToSingleNode`) is in
+ * decryption.ts; `aesDecrypt` is not provided (the sandbox answers "not available on this node yet").
  */
 import { lookup } from "node:dns/promises";
 import { secp256k1 } from "@noble/curves/secp256k1";
@@ -31,6 +31,7 @@ import type { PkpNode, SigningShare } from "../node";
 import { checkSigningPermission } from "../permissions";
 import { createFetchCapability, type Capabilities, type Capability } from "../sandbox";
 import type { ActionCoordinator } from "./coordination";
+import { buildDecryptionCapabilities, destroyDecryptionResources } from "./decryption";
 
 const PERMISSIONS_READ_ABI = [
   "function isPermittedAction(uint256 tokenId, bytes ipfsCID) view returns (bool)",
@@ -127,6 +128,7 @@ function providerFor(rpcUrl: string, chainId: number): JsonRpcProvider {
 export function destroyChainProviders(): void {
   for (const p of providers.values()) p.destroy();
   providers.clear();
+  destroyDecryptionResources();
 }
 
 // ---------------------------------------------------------------- argument parsing
@@ -545,5 +547,6 @@ export function buildCapabilities(ctx: RunContext): Capabilities {
     runOnce,
     broadcastAndCollect,
     call,
+    ...buildDecryptionCapabilities(ctx),
   };
 }

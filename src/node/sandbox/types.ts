@@ -142,6 +142,9 @@ export const CONTRACT_CALL_CAPABILITIES: readonly string[] = [
   "getPermittedAuthMethods",
   "getPermittedAuthMethodScopes",
   "pubkeyToTokenId",
+  "checkConditions",
+  "decryptAndCombine",
+  "decryptToSingleNode",
 ];
 
 /** Every `Lit.Actions` function forwarded to a node capability of the same name. */
