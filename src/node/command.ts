@@ -1,8 +1,11 @@
 /**
  * How to start a node process, so that the launcher and tests never hard-code it:
- * `node --no-node-snapshot -r ts-node/register/transpile-only src/node/main.ts --config <file>`.
+ * `node --no-node-snapshot --enable-source-maps dist/runtime/src/node/main.js --config <file>`, on
+ * the JavaScript that `ensureRuntimeBuild` keeps up to date with `src/` (transpiled once per change,
+ * not once per process as ts-node did).
  */
 import path from "node:path";
+import { ensureRuntimeBuild } from "../runtimeBuild";
 
 export interface NodeCommand {
   command: string;
@@ -14,16 +17,16 @@ export interface NodeCommand {
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
 export function nodeCommand(configPath: string): NodeCommand {
+  const { dir } = ensureRuntimeBuild();
   return {
     command: process.execPath,
     args: [
       "--no-node-snapshot",
-      "-r",
-      "ts-node/register/transpile-only",
-      path.join(REPO_ROOT, "src", "node", "main.ts"),
+      "--enable-source-maps",
+      path.join(dir, "src", "node", "main.js"),
       "--config",
       path.resolve(configPath),
     ],
-    env: { ...process.env, TS_NODE_PROJECT: path.join(REPO_ROOT, "tsconfig.json") },
+    env: { ...process.env },
   };
 }

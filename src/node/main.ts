@@ -1,6 +1,6 @@
 /**
  * Entry point of a node process:
- *   node --no-node-snapshot -r ts-node/register/transpile-only src/node/main.ts --config <file>
+ *   node --no-node-snapshot --enable-source-maps dist/runtime/src/node/main.js --config <file>
  * (see `nodeCommand`). Logs pino JSON lines on stdout; logs `node ready` once serving.
  */
 import pino from "pino";

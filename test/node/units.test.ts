@@ -1,4 +1,5 @@
 import { expect } from "chai";
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { hkdf } from "@noble/hashes/hkdf";
 import { sha256 } from "@noble/hashes/sha2";
@@ -69,17 +70,14 @@ describe("node units", () => {
   });
 
   describe("nodeCommand", () => {
-    it("runs main.ts with ts-node (transpile-only) and no node snapshot, with an absolute config path", () => {
+    it("runs the transpiled main.js with no node snapshot and source maps, with an absolute config path", () => {
       const c = nodeCommand("rel/config.json");
       expect(c.command).to.equal(process.execPath);
-      expect(c.args.slice(0, 3)).to.deep.equal([
-        "--no-node-snapshot",
-        "-r",
-        "ts-node/register/transpile-only",
-      ]);
-      expect(c.args[3]).to.match(/src\/node\/main\.ts$/);
-      expect(c.args[4]).to.equal("--config");
-      expect(path.isAbsolute(c.args[5])).to.equal(true);
+      expect(c.args.slice(0, 2)).to.deep.equal(["--no-node-snapshot", "--enable-source-maps"]);
+      expect(c.args[2]).to.match(/dist\/runtime\/src\/node\/main\.js$/);
+      expect(existsSync(c.args[2])).to.equal(true);
+      expect(c.args[3]).to.equal("--config");
+      expect(path.isAbsolute(c.args[4])).to.equal(true);
     });
   });
 
