@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
-import { Wallet, getBytes } from "ethers";
+import { Wallet, ZeroAddress, getBytes } from "ethers";
 import type { Logger } from "pino";
 import { blsG1Group, secp256k1Group } from "../crypto/group";
 import { thresholdFor } from "../crypto/polynomial";
@@ -25,7 +25,7 @@ import {
   UnauthorizedError,
 } from "./errors";
 import { deriveCommsKeyPair, nodeSecretBytes, type CommsKeyPair } from "./keys";
-import { signEnvelope, envelopeSchema } from "./peers/envelope";
+import { signEnvelope, envelopeSchema, type Envelope } from "./peers/envelope";
 import { Peers } from "./peers/peers";
 import { keyShareFromJson, keyShareToJson } from "./protocols/codec";
 import { runDkgBatch, runPresignBatch, type RunContext } from "./protocols/runs";
@@ -122,6 +122,8 @@ export class PkpNode {
   readonly #keyShares = new Map<string, ReturnType<typeof keyShareFromJson>>();
   #networkKey: { id: string; share: ReturnType<typeof keyShareFromJson> } | undefined;
   /** Presignature ids this leader assigned, not yet announced to the others (sent in batches). */
+  /** The leader's signed decisions of recent sessions (one signature serves every joiner). */
+  readonly #signedDecisions = new Map<string, Envelope>();
   #spentQueue: { id: string; requestKey: string }[] = [];
   #spentTimer: NodeJS.Timeout | undefined;
 
@@ -460,7 +462,7 @@ export class PkpNode {
               id: o.presignature.id,
               holders: o.holders,
               owner: (owners as number[])[k],
-              value: jsonBytes(o.presignature.toJSON()),
+              value: jsonBytes(o.presignature.toJSON("uncompressed")),
             })),
           );
           this.log.info(
@@ -553,17 +555,25 @@ export class PkpNode {
         reason: message.startsWith(TOO_FEW_JOINS) ? TOO_FEW_JOINS : "NoSigningSession",
       });
     }
-    return signEnvelope(
-      {
-        from: this.address,
-        to: from.nodeAddress,
-        session: `decision/${join.requestId}`,
-        kind: "decision",
-        round: 0,
-        payload: decision,
-      },
-      this.wallet,
-    );
+    // One signed decision for every joiner (addressed to the zero address: to whoever joined).
+    const key = `${decision.requestId}\0${decision.sigName}`;
+    let signed = this.#signedDecisions.get(key);
+    if (signed === undefined || signed.payload !== decision) {
+      signed = signEnvelope(
+        {
+          from: this.address,
+          to: ZeroAddress,
+          session: `decision/${join.requestId}`,
+          kind: "decision",
+          round: 0,
+          payload: decision,
+        },
+        this.wallet,
+      );
+      if (this.#signedDecisions.size >= 1024) this.#signedDecisions.clear();
+      this.#signedDecisions.set(key, signed);
+    }
+    return signed;
   }
 
   /**
@@ -713,7 +723,9 @@ export class PkpNode {
       if (e instanceof ConflictError || e instanceof NotFoundError) throw e;
       throw new InternalError("cannot claim the presignature", { cause: e });
     }
-    const presignature = Presignature.fromJSON(json);
+    // The store is AEAD-encrypted under this node's key and the protocol checked the shares when it
+    // made them: the commitment check (three multiplications) is skipped on this hot path.
+    const presignature = Presignature.fromJSON(json, { check: false });
     const share = signWeightedShare(
       presignature,
       key,
@@ -729,8 +741,8 @@ export class PkpNode {
       member: true,
       index: me.index,
       decision,
-      share: signatureShareToJSON(share),
-      presignature: presignaturePublicToJSON(presignature.pub),
+      share: signatureShareToJSON(share, "uncompressed"),
+      presignature: presignaturePublicToJSON(presignature.pub, "uncompressed"),
       publicKey: bytesToHex(key.publicKey.toBytes(false)),
       publicKeyShare: bytesToHex(key.publicKeyShares.get(me.index)!.toBytes(true)),
     };

@@ -84,7 +84,7 @@ function generate(seed: string, n: number, t: number, signingSet: number[]): Vec
     presignature: presignaturePublicToJSON(run.presignatures.get(1)!.pub),
     presignatures,
     signingSet,
-    shares: shares.map(signatureShareToJSON),
+    shares: shares.map((s) => signatureShareToJSON(s)),
     weightedShares: shares.map((s) => signatureShareToJSON(weightShare(s, signingSet))),
     signature: {
       r: signature.r.toString(16).padStart(64, "0"),

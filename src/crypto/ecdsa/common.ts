@@ -171,9 +171,17 @@ export function decodePoint(value: unknown, what: string): Point {
   }
 }
 
-export function encodePoint(p: Point): string {
-  return toHex(group.pointToBytes(p));
+/**
+ * SEC1 hex of a point: compressed (33 bytes, the default and the form of the test vectors) or
+ * uncompressed (65 bytes). Decoding a compressed point costs a square root (~0.5 ms here), an
+ * uncompressed one only an on-curve check, so data that is decoded often (the nodes' stored
+ * presignatures, peer messages, shares sent to clients) uses the uncompressed form.
+ */
+export function encodePoint(p: Point, form: PointForm = "compressed"): string {
+  return toHex(form === "compressed" ? group.pointToBytes(p) : p.toBytes(false));
 }
+
+export type PointForm = "compressed" | "uncompressed";
 
 /** A 32-byte message hash (the prehashed digest that is signed). */
 export function checkHash(hash: unknown, what = "message hash"): Uint8Array {

@@ -17,6 +17,7 @@ import {
   hexToBytesStrict,
   toHex,
   group,
+  type PointForm,
 } from "./common";
 import { MAX_PARTICIPANTS } from "./types";
 
@@ -81,16 +82,20 @@ export interface PresignaturePublicJson {
   readonly zPrimeCommitments: readonly string[];
 }
 
-export function presignaturePublicToJSON(pub: PresignaturePublic): PresignaturePublicJson {
+/** JSON of the public part; points compressed unless `form` says otherwise (decoding accepts both). */
+export function presignaturePublicToJSON(
+  pub: PresignaturePublic,
+  form: PointForm = "compressed",
+): PresignaturePublicJson {
   return {
     id: pub.id,
     sessionId: toHex(pub.sessionId),
     n: pub.n,
     t: pub.t,
-    R: encodePoint(pub.R),
+    R: encodePoint(pub.R, form),
     mu: encodeScalar(pub.mu),
-    aCommitments: pub.aCommitments.map(encodePoint),
-    zPrimeCommitments: pub.zPrimeCommitments.map(encodePoint),
+    aCommitments: pub.aCommitments.map((p) => encodePoint(p, form)),
+    zPrimeCommitments: pub.zPrimeCommitments.map((p) => encodePoint(p, form)),
   };
 }
 
@@ -170,10 +175,10 @@ export class Presignature {
     return { kInvShare: this.#kInvShare, zPrimeShare: this.#zPrimeShare };
   }
 
-  toJSON(): PresignatureJson {
+  toJSON(form: PointForm = "compressed"): PresignatureJson {
     return {
       version: 1,
-      ...presignaturePublicToJSON(this.pub),
+      ...presignaturePublicToJSON(this.pub, form),
       index: this.index,
       kInvShare: encodeScalar(this.#kInvShare),
       zPrimeShare: encodeScalar(this.#zPrimeShare),
@@ -181,7 +186,13 @@ export class Presignature {
     };
   }
 
-  static fromJSON(json: unknown): Presignature {
+  /**
+   * Decodes and, unless `check` is false, checks the secret shares against their public commitments
+   * (a variable-base and two fixed-base multiplications): that catches a corrupted or mismatched
+   * record. A caller whose records are authenticated (the node's store is AEAD-encrypted under its
+   * own key, and each record was checked when the protocol produced it) may skip it.
+   */
+  static fromJSON(json: unknown, options: { check?: boolean } = {}): Presignature {
     if (typeof json !== "object" || json === null) throw new CryptoError("presignature: expected an object");
     const o = json as Record<string, unknown>;
     if (o.version !== 1) throw new CryptoError("presignature: unsupported version");
@@ -192,6 +203,7 @@ export class Presignature {
     const zPrimeShare = decodeScalar(o.zPrimeShare, "presignature zPrimeShare");
     // The share must match its public commitment: catches a corrupted or mismatched record.
     const p = new Presignature(pub, o.index, { kInvShare, zPrimeShare }, o.used);
+    if (options.check === false) return p;
     const expectedKInv = kInvCommitment(pub, o.index);
     const actualKInv = kInvShare === 0n ? group.ZERO : group.G.multiply(kInvShare);
     if (!expectedKInv.equals(actualKInv))

@@ -38,6 +38,7 @@ import {
   systemRng,
   toAffineBatch,
   toHex,
+  type PointForm,
   type Rng,
 } from "./common";
 import type { Presignature, PresignaturePublic } from "./presignature";
@@ -637,21 +638,25 @@ export interface SignatureShareJson {
   readonly proof?: { readonly P: string; readonly T1: string; readonly T2: string; readonly z: string };
 }
 
-export function signatureShareToJSON(share: SignatureShare): SignatureShareJson {
+/** JSON of a share; points compressed unless `form` says otherwise (decoding accepts both). */
+export function signatureShareToJSON(
+  share: SignatureShare,
+  form: PointForm = "compressed",
+): SignatureShareJson {
   return {
     presignatureId: share.presignatureId,
     index: share.index,
     hash: toHex(share.hash),
-    publicKey: encodePoint(share.publicKey),
-    bigR: encodePoint(share.bigR),
+    publicKey: encodePoint(share.publicKey, form),
+    bigR: encodePoint(share.bigR, form),
     share: encodeScalar(share.s),
     ...(share.signingSet ? { signingSet: [...share.signingSet] } : {}),
     ...(share.proof
       ? {
           proof: {
-            P: encodePoint(share.proof.P),
-            T1: encodePoint(share.proof.T1),
-            T2: encodePoint(share.proof.T2),
+            P: encodePoint(share.proof.P, form),
+            T1: encodePoint(share.proof.T1, form),
+            T2: encodePoint(share.proof.T2, form),
             z: encodeScalar(share.proof.z),
           },
         }

@@ -57,10 +57,10 @@ export function encodeDealingBroadcast(b: DealingBroadcast): Json {
   return {
     sessionId: toHex(b.sessionId),
     dealer: b.dealer,
-    k: b.k.map(encodePoint),
-    a: b.a.map(encodePoint),
-    z: b.z.map(encodePoint),
-    zPrime: b.zPrime.map(encodePoint),
+    k: b.k.map((p) => encodePoint(p)),
+    a: b.a.map((p) => encodePoint(p)),
+    z: b.z.map((p) => encodePoint(p)),
+    zPrime: b.zPrime.map((p) => encodePoint(p)),
   };
 }
 

@@ -1,6 +1,7 @@
 /**
- * JSON forms of what the node sends and keeps: presignature round messages (points as compressed
- * SEC1 hex, scalars as 32-byte hex, session ids as hex) and DKG key shares. Decoders are strict
+ * JSON forms of what the node sends and keeps: presignature round messages (points as uncompressed
+ * SEC1 hex, which decode without a square root: ten dealers' commitments per presignature made
+ * decompression the largest cost of a presignature batch, scalars as 32-byte hex, session ids as hex) and DKG key shares. Decoders are strict
  * (they throw on anything malformed; a peer's malformed message is then treated as absent).
  */
 import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
@@ -17,6 +18,8 @@ import type {
 import { decodePoint, decodeScalar, encodePoint, encodeScalar } from "../../crypto/ecdsa/common";
 
 type Json = Record<string, unknown>;
+
+const wide = (p: Point): string => encodePoint(p, "uncompressed");
 
 function obj(v: unknown, what: string): Json {
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new Error(`${what}: expected an object`);
@@ -39,10 +42,10 @@ function points(v: unknown, what: string, max = 64): Point[] {
 export const encodeDealing = (b: DealingBroadcast) => ({
   sessionId: bytesToHex(b.sessionId),
   dealer: b.dealer,
-  k: b.k.map(encodePoint),
-  a: b.a.map(encodePoint),
-  z: b.z.map(encodePoint),
-  zPrime: b.zPrime.map(encodePoint),
+  k: b.k.map(wide),
+  a: b.a.map(wide),
+  z: b.z.map(wide),
+  zPrime: b.zPrime.map(wide),
 });
 export function decodeDealing(v: unknown): DealingBroadcast {
   const o = obj(v, "dealing");
@@ -112,7 +115,7 @@ export const encodeProduct = (p: ProductBroadcast) => ({
   sessionId: bytesToHex(p.sessionId),
   sender: p.sender,
   w: encodeScalar(p.w),
-  proof: { T1: encodePoint(p.proof.T1), T2: encodePoint(p.proof.T2), z: encodeScalar(p.proof.z) },
+  proof: { T1: wide(p.proof.T1), T2: wide(p.proof.T2), z: encodeScalar(p.proof.z) },
 });
 export function decodeProduct(v: unknown): ProductBroadcast {
   const o = obj(v, "product");
