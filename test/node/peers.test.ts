@@ -130,6 +130,27 @@ describe("peers (4 in-process peers over HTTP on 127.0.0.1)", function () {
       expect(r.json.details).to.include("reason: BadEnvelopeSignature");
     });
 
+    it("refuses an envelope whose public key is not the sender's (401 BadEnvelopeSignature)", async () => {
+      const [a, b, c] = net.list;
+      // c signs a message claiming to be from a, with c's own key attached: the key's address is not a's.
+      const forged = signEnvelope(
+        { from: a.me.nodeAddress, to: b.me.nodeAddress, session: "x", kind: "k", round: 1, payload: 1 },
+        new Wallet(c.wallet.privateKey),
+      );
+      const r1 = await post(b.me.url, forged);
+      expect(r1.status).to.equal(401);
+      expect(r1.json.details).to.include("reason: BadEnvelopeSignature");
+      // a's real key attached to c's signature: the signature does not verify under a's key.
+      const genuine = a.peers.envelopeFor(b.me, { session: "x", kind: "k", round: 1, payload: 1 });
+      const r2 = await post(b.me.url, { ...forged, key: genuine.key });
+      expect(r2.status).to.equal(401);
+      expect(r2.json.details).to.include("reason: BadEnvelopeSignature");
+      // and b still takes a's genuine messages afterwards
+      await a.peers.send(b.me, { session: "x2", kind: "k", round: 1, payload: "ok" });
+      const got = await b.peers.mailbox.wait("x2", "k", 1, [a.me.index], 1000);
+      expect(got.get(a.me.index)?.payload).to.equal("ok");
+    });
+
     it("refuses an envelope signed by a key that is not a validator (401 NotAValidator)", async () => {
       const [, b] = net.list;
       const stranger = Wallet.createRandom();

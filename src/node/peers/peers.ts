@@ -150,7 +150,8 @@ export class Peers {
         kind: m.kind,
         round: m.round,
         payload: m.payload ?? null,
-        sig: "0x" + "0".repeat(130),
+        key: "0x02" + "0".repeat(64),
+        sig: "0x" + "0".repeat(128),
       };
       return (await this.#dispatch(e, self, m.secret)).reply;
     }
