@@ -4,8 +4,14 @@
  * the epoch, block hashes (session nonces), PKP permissions read at the latest block, root-key votes
  * and key routing.
  *
- * Reads for a request are pinned to one block (`atBlock`): the latest block fetched after the request
- * arrived (`latestHead`, one shared JSON-RPC call for every request waiting at that moment). What a
+ * Reads for a request are pinned to one block (`atBlock`): the latest block (`latestHead`). A node
+ * subscribes to new heads (`eth_subscribe("newHeads")` over the RPC URL's WebSocket, which
+ * `hardhat node` serves on the same port), so the latest block is the newest one the chain has
+ * announced, with no JSON-RPC call per request: reading it per request cost every node a call to the
+ * single-threaded chain (about 2 ms of the chain's CPU each, ten of them per signature at N = 10).
+ * Without a subscription (an HTTP-only RPC, or while the socket is down) the head is read per
+ * request again: a JSON-RPC call sent after the request arrived, shared by every request waiting at
+ * that moment. What a
  * contract answered at a block never changes, so pinned reads are remembered per block number and a
  * permission check's facts are fetched in one JSON-RPC batch (`prefetchPermission`); a change mined
  * in block B is seen by every request that arrives after B was mined.
@@ -23,6 +29,7 @@ import {
   type JsonRpcResult,
   type TypedDataDomain,
 } from "ethers";
+import WebSocket from "ws";
 import { commsKeyFromUint } from "./keys";
 
 const STAKING_ABI = [
@@ -147,9 +154,13 @@ export class Chain {
   readonly #blocks = new Map<string, BlockHead>();
   #headInFlight: Promise<BlockHead> | undefined;
   #headNext: Promise<BlockHead> | undefined;
+  /** The newest head the chain pushed, while the subscription is up (else undefined). */
+  #pushed: BlockHead | undefined;
+  #socket: WebSocket | undefined;
+  #watching = false;
 
   constructor(
-    rpcUrl: string,
+    readonly rpcUrl: string,
     readonly chainId: number,
     nodePrivateKey: string,
     readonly contracts: ChainContracts,
@@ -222,11 +233,91 @@ export class Chain {
     return head;
   }
 
+  /** Where `latestHead` comes from now: heads pushed by the chain, or a read per request. */
+  get headSource(): "subscription" | "per-request" {
+    return this.#pushed !== undefined ? "subscription" : "per-request";
+  }
+
+  /**
+   * Subscribes to new heads over the RPC URL's WebSocket (ws:// for http://), and keeps doing so:
+   * a lost socket is reopened after a second, and until then heads are read per request. A chain
+   * that refuses subscriptions is simply read per request.
+   */
+  watchHeads(): void {
+    if (this.#watching) return;
+    this.#watching = true;
+    this.#openHeads();
+  }
+
+  #openHeads(): void {
+    if (!this.#watching) return;
+    let url: string;
+    try {
+      url = new URL(this.rpcUrl).href.replace(/^http/, "ws");
+    } catch {
+      return;
+    }
+    const socket = new WebSocket(url, { handshakeTimeout: 10_000 });
+    this.#socket = socket;
+    let subscription: string | undefined;
+    socket.on("open", () =>
+      socket.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_subscribe", params: ["newHeads"] })),
+    );
+    socket.on("message", (data) => {
+      let m: {
+        id?: number;
+        result?: unknown;
+        method?: string;
+        params?: { subscription?: string; result?: unknown };
+      };
+      try {
+        m = JSON.parse(String(data));
+      } catch {
+        return;
+      }
+      if (m.id === 1) {
+        if (typeof m.result !== "string") {
+          // No subscriptions on this endpoint: stay with reads per request.
+          this.#watching = false;
+          socket.close();
+          return;
+        }
+        subscription = m.result;
+        // Pushes start with the next block: read the current one once.
+        void this.#fetchBlock("latest")
+          .then((h) => {
+            if (h !== undefined && this.#socket === socket && (this.#pushed?.number ?? -1) < h.number)
+              this.#pushed = h;
+          })
+          .catch(() => undefined);
+        return;
+      }
+      if (m.method !== "eth_subscription" || m.params?.subscription !== subscription) return;
+      const r = m.params?.result as { number?: unknown; hash?: unknown; timestamp?: unknown } | undefined;
+      if (typeof r?.number !== "string" || typeof r.hash !== "string" || typeof r.timestamp !== "string")
+        return;
+      const head = { number: Number(r.number), hash: r.hash.toLowerCase(), timestamp: Number(r.timestamp) };
+      if (!Number.isSafeInteger(head.number) || !/^0x[0-9a-f]{64}$/.test(head.hash)) return;
+      if (this.#blocks.size > 4096) this.#blocks.clear();
+      this.#blocks.set(head.hash, head);
+      // The newest announcement is the latest block (even a lower number: the chain was reverted).
+      if (this.#socket === socket) this.#pushed = head;
+    });
+    socket.on("error", () => undefined); // "close" follows
+    socket.on("close", () => {
+      if (this.#socket !== socket) return;
+      this.#socket = undefined;
+      this.#pushed = undefined;
+      if (this.#watching) setTimeout(() => this.#openHeads(), 1000).unref();
+    });
+  }
+
   /**
    * The latest block, read by a JSON-RPC call sent after this method was called (so it includes
    * every block mined before): callers that arrive while a read is in flight share the next one.
    */
   latestHead(): Promise<BlockHead> {
+    if (this.#pushed !== undefined) return Promise.resolve(this.#pushed);
     if (this.#headNext !== undefined) return this.#headNext;
     const start = (): Promise<BlockHead> => {
       const p = this.#fetchBlock("latest").then((h) => {
@@ -315,34 +406,35 @@ export class Chain {
    */
   async prefetchPermission(tokenId: bigint, address: string, block: number): Promise<void> {
     const user = getAddress(address);
-    const calls: { key: string; to: string; data: string; decode: (ret: string) => unknown }[] = [
+    const calls: { key: string; to: string; data: () => string; decode: (ret: string) => unknown }[] = [
       {
         key: `exists:${tokenId}`,
         to: this.contracts.pkpNft,
-        data: this.pkpNft.interface.encodeFunctionData("exists", [tokenId]),
+        data: () => this.pkpNft.interface.encodeFunctionData("exists", [tokenId]),
         decode: (r) => this.pkpNft.interface.decodeFunctionResult("exists", r)[0] as boolean,
       },
       {
         key: `ownerOf:${tokenId}`,
         to: this.contracts.pkpNft,
-        data: this.pkpNft.interface.encodeFunctionData("ownerOf", [tokenId]),
+        data: () => this.pkpNft.interface.encodeFunctionData("ownerOf", [tokenId]),
         decode: (r) => getAddress(this.pkpNft.interface.decodeFunctionResult("ownerOf", r)[0] as string),
       },
       {
         key: `permittedAddress:${tokenId}:${user}`,
         to: this.contracts.pkpPermissions,
-        data: this.permissions.interface.encodeFunctionData("isPermittedAddress", [tokenId, user]),
+        data: () => this.permissions.interface.encodeFunctionData("isPermittedAddress", [tokenId, user]),
         decode: (r) => this.permissions.interface.decodeFunctionResult("isPermittedAddress", r)[0] as boolean,
       },
       ...[1n, 2n].map((scope) => ({
         key: `scope:${tokenId}:${user}:${scope}`,
         to: this.contracts.pkpPermissions,
-        data: this.permissions.interface.encodeFunctionData("isPermittedAuthMethodScopePresent", [
-          tokenId,
-          AUTH_METHOD_ADDRESS,
-          user.toLowerCase(),
-          scope,
-        ]),
+        data: () =>
+          this.permissions.interface.encodeFunctionData("isPermittedAuthMethodScopePresent", [
+            tokenId,
+            AUTH_METHOD_ADDRESS,
+            user.toLowerCase(),
+            scope,
+          ]),
         decode: (r: string) =>
           this.permissions.interface.decodeFunctionResult(
             "isPermittedAuthMethodScopePresent",
@@ -363,7 +455,7 @@ export class Chain {
         id: k + 1,
         jsonrpc: "2.0" as const,
         method: "eth_call",
-        params: [{ to: c.to, data: c.data }, tag],
+        params: [{ to: c.to, data: c.data() }, tag],
       })),
     );
     for (const [k, c] of missing.entries()) {
@@ -515,6 +607,10 @@ export class Chain {
   }
 
   destroy(): void {
+    this.#watching = false;
+    this.#pushed = undefined;
+    this.#socket?.terminate();
+    this.#socket = undefined;
     this.provider.destroy();
   }
 }
