@@ -45,6 +45,8 @@ import type { PkpSignResponse } from "./wire";
 
 export const NETWORK_KEY = "networkKey";
 export const PKP_SIGN_NAME = "pkpSign";
+/** How a leader says it owns no free presignature the joiners hold (they move on to the next leader). */
+const NO_PRESIGNATURE = "NoFreePresignature";
 /** kv entry naming the current network key share (its key id in the store). */
 const NETWORK_KEY_ID = "networkKeyId";
 
@@ -90,6 +92,8 @@ export interface NodeStatus {
     presignaturesTarget: number;
   };
   coordinator: boolean;
+  /** Whether the latest block comes from heads the chain pushes, or from a read per request. */
+  chainHeads: "subscription" | "per-request";
 }
 
 export class PkpNode {
@@ -219,6 +223,7 @@ export class PkpNode {
       this.refreshValidators().catch((e) =>
         this.log.warn({ err: (e as Error).message }, "validator refresh failed"),
       );
+    this.chain.watchHeads();
     // Staking announces every change of the validator set with StateChanged; a slow poll remains
     // for an event that was missed.
     void this.chain.staking
@@ -264,6 +269,7 @@ export class PkpNode {
         presignaturesTarget: this.#presignatureTarget(),
       },
       coordinator: this.#isCoordinator(),
+      chainHeads: this.chain.headSource,
     };
   }
 
@@ -273,6 +279,24 @@ export class PkpNode {
   #presignatureTarget(): number {
     const n = Math.max(this.n, 1);
     return n * Math.ceil(this.config.pools.presignatures / n);
+  }
+
+  /**
+   * Which validators answer, as far as this node needs to know: the coordinator is the first live
+   * validator, so a node probes only those before it, and, when none of them is up (it coordinates),
+   * the others too (a batch needs everyone). N·(N−1)/2 probes a second instead of N·(N−1).
+   */
+  async #liveView(me: Validator): Promise<Set<string>> {
+    const before = this.validators.filter((v) => v.index < me.index);
+    const up = await Promise.all(before.map((v) => this.#probe(v)));
+    const live = new Set(before.filter((_, k) => up[k]).map((v) => v.nodeAddress));
+    live.add(me.nodeAddress);
+    if (live.size === 1) {
+      const after = this.validators.filter((v) => v.index > me.index);
+      const upAfter = await Promise.all(after.map((v) => this.#probe(v)));
+      for (const [k, v] of after.entries()) if (upAfter[k]) live.add(v.nodeAddress);
+    }
+    return live;
   }
 
   async #probe(v: Validator): Promise<boolean> {
@@ -295,8 +319,7 @@ export class PkpNode {
   async #background(): Promise<void> {
     const me = this.me;
     if (me === undefined) return;
-    const alive = await Promise.all(this.validators.map((v) => this.#probe(v)));
-    this.#live = new Set(this.validators.filter((_, k) => alive[k]).map((v) => v.nodeAddress));
+    this.#live = await this.#liveView(me);
     if (!this.#rootKeyOnChain) {
       const roots = await this.chain.rootKeys();
       this.#rootKeyOnChain = roots.some((k) => k.keyType === 1n);
@@ -541,7 +564,7 @@ export class PkpNode {
         return decision;
       }
     }
-    throw new Error("the leader has no free presignature for this signing set");
+    throw new Error(`${NO_PRESIGNATURE}: the leader has no free presignature for this signing set`);
   }
 
   async #onJoin(payload: unknown, from: Validator): Promise<unknown> {
@@ -623,7 +646,9 @@ export class PkpNode {
     // between two leaders would leave both short of 2t+1.
     const order = leaderOrder(join.requestId, join.sigName, this.validators);
     let last: unknown;
-    for (const leader of order.slice(0, 3)) {
+    let empty = 0;
+    let tries = 0;
+    for (const leader of order) {
       try {
         const reply = await this.peers.send(
           leader,
@@ -649,10 +674,23 @@ export class PkpNode {
         last = e;
         // Every joiner sees the same failure of a leader (unreachable, no presignature it owns, too
         // few joins), so all of them move on to the same next leader.
-        this.log.warn({ leader: leader.url, err: (e as Error).message }, "signing leader failed");
-        if (String((e as Error).message).includes(TOO_FEW_JOINS)) break;
+        const message = String((e as Error).message);
+        this.log.warn({ leader: leader.url, err: message }, "signing leader failed");
+        if (message.includes(TOO_FEW_JOINS)) break;
+        // A leader that owns no free presignature sends everyone on to the next one (the pool is
+        // spread over every leader, and refilled in the background); any other failure, three times.
+        if (message.includes(NO_PRESIGNATURE)) empty++;
+        else if (++tries >= 3) break;
       }
     }
+    if (empty === order.length)
+      throw new ConflictError(
+        "no leader has a free presignature: the pool is empty and being refilled; retry shortly",
+        {
+          reason: "NoPresignature",
+          cause: last,
+        },
+      );
     throw new InternalError("no signing session could be agreed", {
       reason: "NoSigningSession",
       cause: last,
