@@ -107,12 +107,24 @@ export class NodeStore {
   private readonly db: Database.Database;
   private readonly key: Uint8Array;
   private readonly now: () => number;
+  /** Prepared statements by SQL text (better-sqlite3 does not cache them; preparing costs more than most queries). */
+  private readonly statements = new Map<string, Database.Statement>();
 
   private constructor(file: string, db: Database.Database, key: Uint8Array, now: () => number) {
     this.file = file;
     this.db = db;
     this.key = key;
     this.now = now;
+  }
+
+  private sql(text: string): Database.Statement {
+    let st = this.statements.get(text);
+    if (st === undefined) {
+      st = this.db.prepare(text);
+      if (this.statements.size >= 256) this.statements.clear();
+      this.statements.set(text, st);
+    }
+    return st;
   }
 
   /** Opens (or creates) the store; refuses a database sealed under another node key. */
@@ -163,13 +175,13 @@ export class NodeStore {
   /** A sealed constant written at creation: a wrong node key is refused at open, not at first read. */
   private checkKey(): void {
     const aad = associatedData("meta", "key-check");
-    const row = this.db.prepare("SELECT value FROM meta WHERE key = 'key-check'").get() as
+    const row = this.sql("SELECT value FROM meta WHERE key = 'key-check'").get() as
       | { value: Buffer }
       | undefined;
     if (row === undefined) {
-      this.db
-        .prepare("INSERT INTO meta (key, value) VALUES ('key-check', ?)")
-        .run(seal(this.key, aad, CHECK_PLAINTEXT));
+      this.sql("INSERT INTO meta (key, value) VALUES ('key-check', ?)").run(
+        seal(this.key, aad, CHECK_PLAINTEXT),
+      );
       return;
     }
     const plain = open(this.key, aad, row.value);
@@ -193,7 +205,7 @@ export class NodeStore {
     checkRowKey("key id", keyId);
     this.db
       .transaction(() => {
-        const row = this.db.prepare(`SELECT value FROM ${table} WHERE key_id = ?`).get(keyId) as
+        const row = this.sql(`SELECT value FROM ${table} WHERE key_id = ?`).get(keyId) as
           | { value: Buffer }
           | undefined;
         if (row !== undefined) {
@@ -203,16 +215,18 @@ export class NodeStore {
             reason: "KeyShareExists",
           });
         }
-        this.db
-          .prepare(`INSERT INTO ${table} (key_id, value, created_at) VALUES (?, ?, ?)`)
-          .run(keyId, this.sealRow(table, keyId, value), this.now());
+        this.sql(`INSERT INTO ${table} (key_id, value, created_at) VALUES (?, ?, ?)`).run(
+          keyId,
+          this.sealRow(table, keyId, value),
+          this.now(),
+        );
       })
       .immediate();
   }
 
   private getShare(table: "key_shares" | "network_key_shares", keyId: string): Uint8Array | undefined {
     checkRowKey("key id", keyId);
-    const row = this.db.prepare(`SELECT value FROM ${table} WHERE key_id = ?`).get(keyId) as
+    const row = this.sql(`SELECT value FROM ${table} WHERE key_id = ?`).get(keyId) as
       | { value: Buffer }
       | undefined;
     return row === undefined ? undefined : this.openRow(table, keyId, row.value);
@@ -240,19 +254,20 @@ export class NodeStore {
   /** Marks key shares as routed on chain; returns how many were newly marked. */
   markKeySharesRouted(keyIds: readonly string[]): number {
     for (const id of keyIds) checkRowKey("key id", id);
-    const update = this.db.prepare("UPDATE key_shares SET routed = 1 WHERE key_id = ? AND routed = 0");
+    const update = this.sql("UPDATE key_shares SET routed = 1 WHERE key_id = ? AND routed = 0");
     return this.db.transaction(() => keyIds.reduce((n, id) => n + update.run(id).changes, 0)).immediate();
   }
 
   countKeyShares(): { total: number; routed: number } {
-    return this.db
-      .prepare("SELECT count(*) AS total, COALESCE(SUM(routed), 0) AS routed FROM key_shares")
-      .get() as { total: number; routed: number };
+    return this.sql("SELECT count(*) AS total, COALESCE(SUM(routed), 0) AS routed FROM key_shares").get() as {
+      total: number;
+      routed: number;
+    };
   }
 
   keyShareIds(): string[] {
     return (
-      this.db.prepare("SELECT key_id FROM key_shares ORDER BY created_at, key_id").all() as {
+      this.sql("SELECT key_id FROM key_shares ORDER BY created_at, key_id").all() as {
         key_id: string;
       }[]
     ).map((r) => r.key_id);
@@ -277,7 +292,7 @@ export class NodeStore {
       if (p.holders !== undefined) checkHolders(p.holders);
       if (p.owner !== undefined) checkHolders([p.owner]);
     }
-    const insert = this.db.prepare(
+    const insert = this.sql(
       "INSERT INTO presignatures (id, value, created_at, holders, owner) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     );
     this.db
@@ -310,9 +325,9 @@ export class NodeStore {
     checkRowKey("request id", requestId);
     return this.db
       .transaction(() => {
-        const row = this.db
-          .prepare("SELECT value, claimed_by, assigned_to FROM presignatures WHERE id = ?")
-          .get(id) as { value: Buffer; claimed_by: string | null; assigned_to: string | null } | undefined;
+        const row = this.sql("SELECT value, claimed_by, assigned_to FROM presignatures WHERE id = ?").get(
+          id,
+        ) as { value: Buffer; claimed_by: string | null; assigned_to: string | null } | undefined;
         if (row === undefined) {
           throw new NotFoundError(`no presignature ${id}`, { reason: "PresignatureNotFound" });
         }
@@ -327,11 +342,9 @@ export class NodeStore {
           });
         }
         const value = this.openRow("presignatures", id, row.value);
-        this.db
-          .prepare(
-            "UPDATE presignatures SET claimed_by = ?, claimed_at = ?, value = X'' WHERE id = ? AND claimed_by IS NULL",
-          )
-          .run(requestId, this.now(), id);
+        this.sql(
+          "UPDATE presignatures SET claimed_by = ?, claimed_at = ?, value = X'' WHERE id = ? AND claimed_by IS NULL",
+        ).run(requestId, this.now(), id);
         return value;
       })
       .immediate();
@@ -339,7 +352,7 @@ export class NodeStore {
 
   /** Who used presignature `id`, if anyone. */
   presignatureClaim(id: string): PresignatureClaim | undefined {
-    const row = this.db.prepare("SELECT claimed_by, claimed_at FROM presignatures WHERE id = ?").get(id) as
+    const row = this.sql("SELECT claimed_by, claimed_at FROM presignatures WHERE id = ?").get(id) as
       | { claimed_by: string | null; claimed_at: number | null }
       | undefined;
     if (row === undefined || row.claimed_by === null) return undefined;
@@ -349,9 +362,9 @@ export class NodeStore {
   /** Up to `limit` unused presignature ids, oldest first (for a leader to pick from). */
   unusedPresignatureIds(limit: number): string[] {
     return (
-      this.db
-        .prepare("SELECT id FROM presignatures WHERE claimed_by IS NULL ORDER BY created_at, id LIMIT ?")
-        .all(limit) as { id: string }[]
+      this.sql("SELECT id FROM presignatures WHERE claimed_by IS NULL ORDER BY created_at, id LIMIT ?").all(
+        limit,
+      ) as { id: string }[]
     ).map((r) => r.id);
   }
 
@@ -367,14 +380,10 @@ export class NodeStore {
     const free = "claimed_by IS NULL AND assigned_to IS NULL";
     const rows = (
       owner === undefined
-        ? this.db
-            .prepare(`SELECT id, holders FROM presignatures WHERE ${free} ORDER BY created_at, id`)
-            .iterate()
-        : this.db
-            .prepare(
-              `SELECT id, holders FROM presignatures WHERE ${free} AND owner = ? ORDER BY created_at, id`,
-            )
-            .iterate(owner)
+        ? this.sql(`SELECT id, holders FROM presignatures WHERE ${free} ORDER BY created_at, id`).iterate()
+        : this.sql(
+            `SELECT id, holders FROM presignatures WHERE ${free} AND owner = ? ORDER BY created_at, id`,
+          ).iterate(owner)
     ) as IterableIterator<{ id: string; holders: string | null }>;
     for (const r of rows) {
       if (filter !== undefined && !filter(r.id)) continue;
@@ -391,17 +400,15 @@ export class NodeStore {
 
   /** Free presignatures per recorded owner (those made without an owner are not counted). */
   freePresignaturesByOwner(): Map<number, number> {
-    const rows = this.db
-      .prepare(
-        "SELECT owner, count(*) AS n FROM presignatures WHERE claimed_by IS NULL AND assigned_to IS NULL AND owner IS NOT NULL GROUP BY owner",
-      )
-      .all() as { owner: number; n: number }[];
+    const rows = this.sql(
+      "SELECT owner, count(*) AS n FROM presignatures WHERE claimed_by IS NULL AND assigned_to IS NULL AND owner IS NOT NULL GROUP BY owner",
+    ).all() as { owner: number; n: number }[];
     return new Map(rows.map((r) => [r.owner, r.n]));
   }
 
   /** The owner recorded for presignature `id` (undefined: unknown id or none recorded). */
   presignatureOwner(id: string): number | undefined {
-    const row = this.db.prepare("SELECT owner FROM presignatures WHERE id = ?").get(id) as
+    const row = this.sql("SELECT owner FROM presignatures WHERE id = ?").get(id) as
       | { owner: number | null }
       | undefined;
     return row?.owner ?? undefined;
@@ -409,7 +416,7 @@ export class NodeStore {
 
   /** The participants recorded as holding presignature `id` (undefined: unknown id or not recorded). */
   presignatureHolders(id: string): number[] | undefined {
-    const row = this.db.prepare("SELECT holders FROM presignatures WHERE id = ?").get(id) as
+    const row = this.sql("SELECT holders FROM presignatures WHERE id = ?").get(id) as
       | { holders: string | null }
       | undefined;
     if (row === undefined || row.holders === null) return undefined;
@@ -417,7 +424,7 @@ export class NodeStore {
   }
 
   presignatureState(id: string): PresignatureState | undefined {
-    const row = this.db.prepare("SELECT claimed_by, assigned_to FROM presignatures WHERE id = ?").get(id) as
+    const row = this.sql("SELECT claimed_by, assigned_to FROM presignatures WHERE id = ?").get(id) as
       | { claimed_by: string | null; assigned_to: string | null }
       | undefined;
     if (row === undefined) return undefined;
@@ -426,14 +433,12 @@ export class NodeStore {
   }
 
   presignatureCounts(): Record<PresignatureState, number> {
-    return this.db
-      .prepare(
-        `SELECT COALESCE(SUM(claimed_by IS NULL AND assigned_to IS NULL), 0) AS free,
+    return this.sql(
+      `SELECT COALESCE(SUM(claimed_by IS NULL AND assigned_to IS NULL), 0) AS free,
                 COALESCE(SUM(claimed_by IS NULL AND assigned_to IS NOT NULL), 0) AS assigned,
                 COALESCE(SUM(claimed_by IS NOT NULL), 0) AS used
          FROM presignatures`,
-      )
-      .get() as Record<PresignatureState, number>;
+    ).get() as Record<PresignatureState, number>;
   }
 
   /**
@@ -446,22 +451,18 @@ export class NodeStore {
     checkRowKey("request id", requestId);
     return this.db
       .transaction(() => {
-        const { changes } = this.db
-          .prepare(
-            "UPDATE presignatures SET assigned_to = ? WHERE id = ? AND claimed_by IS NULL AND assigned_to IS NULL",
-          )
-          .run(requestId, id);
+        const { changes } = this.sql(
+          "UPDATE presignatures SET assigned_to = ? WHERE id = ? AND claimed_by IS NULL AND assigned_to IS NULL",
+        ).run(requestId, id);
         if (changes !== 1) return false;
         if (decision !== undefined) {
-          const inserted = this.db
-            .prepare(
-              "INSERT INTO decisions (request_id, value, created_at) VALUES (?, ?, ?) ON CONFLICT (request_id) DO NOTHING",
-            )
-            .run(
-              requestId,
-              this.sealRow("decisions", requestId, new TextEncoder().encode(JSON.stringify(decision))),
-              this.now(),
-            );
+          const inserted = this.sql(
+            "INSERT INTO decisions (request_id, value, created_at) VALUES (?, ?, ?) ON CONFLICT (request_id) DO NOTHING",
+          ).run(
+            requestId,
+            this.sealRow("decisions", requestId, new TextEncoder().encode(JSON.stringify(decision))),
+            this.now(),
+          );
           if (inserted.changes !== 1) {
             throw new ConflictError(`a decision for request ${requestId} is already stored`, {
               reason: "DecisionExists",
@@ -492,7 +493,7 @@ export class NodeStore {
       checkRowKey("presignature id", m.id);
       checkRowKey("request id", m.requestId);
     }
-    const update = this.db.prepare(
+    const update = this.sql(
       "UPDATE presignatures SET assigned_to = ? WHERE id = ? AND claimed_by IS NULL AND assigned_to IS NULL",
     );
     this.db.pragma("synchronous = NORMAL");
@@ -508,7 +509,7 @@ export class NodeStore {
   /** The decision stored with `assignPresignature` for `requestId`, if any. */
   leaderDecision<T>(requestId: string): T | undefined {
     checkRowKey("request id", requestId);
-    const row = this.db.prepare("SELECT value FROM decisions WHERE request_id = ?").get(requestId) as
+    const row = this.sql("SELECT value FROM decisions WHERE request_id = ?").get(requestId) as
       | { value: Buffer }
       | undefined;
     if (row === undefined) return undefined;
@@ -517,7 +518,7 @@ export class NodeStore {
 
   countUnusedPresignatures(): number {
     return (
-      this.db.prepare("SELECT count(*) AS n FROM presignatures WHERE claimed_by IS NULL").get() as {
+      this.sql("SELECT count(*) AS n FROM presignatures WHERE claimed_by IS NULL").get() as {
         n: number;
       }
     ).n;
@@ -527,24 +528,20 @@ export class NodeStore {
 
   kvPut(key: string, value: Uint8Array): void {
     checkRowKey("kv key", key);
-    this.db
-      .prepare(
-        "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-      )
-      .run(key, this.sealRow("kv", key, value));
+    this.sql(
+      "INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    ).run(key, this.sealRow("kv", key, value));
   }
 
   kvGet(key: string): Uint8Array | undefined {
     checkRowKey("kv key", key);
-    const row = this.db.prepare("SELECT value FROM kv WHERE key = ?").get(key) as
-      | { value: Buffer }
-      | undefined;
+    const row = this.sql("SELECT value FROM kv WHERE key = ?").get(key) as { value: Buffer } | undefined;
     return row === undefined ? undefined : this.openRow("kv", key, row.value);
   }
 
   kvDelete(key: string): boolean {
     checkRowKey("kv key", key);
-    return this.db.prepare("DELETE FROM kv WHERE key = ?").run(key).changes === 1;
+    return this.sql("DELETE FROM kv WHERE key = ?").run(key).changes === 1;
   }
 
   kvPutJson(key: string, value: unknown): void {
