@@ -81,17 +81,25 @@ export function mulG(k: bigint): Point {
 }
 
 const prepared = new WeakSet<Point>();
+const preparedByValue = new Map<string, Point>();
 
 /**
  * Marks a long-lived public point (a PKP's public key, a public key share) for a cached window table
  * (w = 4): the first multiplication builds it (about the cost of one multiplication), later ones take
- * about a quarter of the time. Keyed by object, so callers that keep their key objects benefit.
+ * about a quarter of the time. Remembered by the point's value (the last 256 points), so a caller
+ * that decodes the same key again for each request still finds its table: building one costs several
+ * plain multiplications, so a table built for one use is a loss.
  */
 export function prepared4(p: Point): Point {
-  if (!prepared.has(p)) {
-    p.precompute(4, true);
-    prepared.add(p);
-  }
+  if (prepared.has(p)) return p;
+  const { x, y } = p.toAffine();
+  const key = `${x.toString(16)}:${y & 1n}`;
+  const known = preparedByValue.get(key);
+  if (known !== undefined) return known;
+  p.precompute(4, true);
+  prepared.add(p);
+  if (preparedByValue.size >= 256) preparedByValue.clear();
+  preparedByValue.set(key, p);
   return p;
 }
 
