@@ -28,6 +28,15 @@ const ROOT = path.resolve(__dirname, "..");
 const TREES = ["src", "typechain-types"];
 export const RUNTIME_DIR = path.join(ROOT, "dist", "runtime");
 
+export interface RuntimeBuildOptions {
+  /** Root of the sources (default: the repository). */
+  root?: string;
+  /** Trees under `root` to transpile (default: src and typechain-types). */
+  trees?: readonly string[];
+  /** Output directory (default: dist/runtime under the repository). */
+  outDir?: string;
+}
+
 function sources(dir: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
@@ -46,14 +55,15 @@ export interface RuntimeBuild {
 }
 
 /** Brings `dist/runtime/` up to date with the TypeScript sources and returns where it is. */
-export function ensureRuntimeBuild(): RuntimeBuild {
+export function ensureRuntimeBuild(options: RuntimeBuildOptions = {}): RuntimeBuild {
+  const { root = ROOT, trees = TREES, outDir = RUNTIME_DIR } = options;
   const t0 = performance.now();
   const stale: { src: string; out: string }[] = [];
-  for (const tree of TREES) {
-    const base = path.join(ROOT, tree);
+  for (const tree of trees) {
+    const base = path.join(root, tree);
     if (!existsSync(base)) continue;
     for (const src of sources(base)) {
-      const out = path.join(RUNTIME_DIR, path.relative(ROOT, src)).replace(/\.ts$/, ".js");
+      const out = path.join(outDir, path.relative(root, src)).replace(/\.ts$/, ".js");
       let fresh = false;
       try {
         fresh = statSync(out).mtimeMs >= statSync(src).mtimeMs;
@@ -83,5 +93,5 @@ export function ensureRuntimeBuild(): RuntimeBuild {
       renameSync(tmp, out);
     }
   }
-  return { dir: RUNTIME_DIR, transpiled: stale.length, ms: performance.now() - t0 };
+  return { dir: outDir, transpiled: stale.length, ms: performance.now() - t0 };
 }
