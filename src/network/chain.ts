@@ -7,7 +7,7 @@ import path from "node:path";
 import type { JsonRpcProvider } from "ethers";
 
 import { jsonRpcProvider } from "../sdk/provider";
-import { request } from "../sdk/transport";
+import { request } from "../transport";
 
 import { NetworkError, ProcessExitedError } from "./errors";
 import { ManagedProcess } from "./process";

@@ -16,7 +16,7 @@ import {
 } from "@nomicfoundation/ignition-core";
 import { getAddress } from "ethers";
 
-import { request } from "../sdk/transport";
+import { request } from "../transport";
 import { CONTRACTS, type ContractKey, type DeploymentAddresses } from "../chain/deployment";
 import { REPO_ROOT } from "./chain";
 import { NetworkError } from "./errors";

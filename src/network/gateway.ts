@@ -18,7 +18,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
 import { importer, type WritableStorage } from "ipfs-unixfs-importer";
 
 import { cidOf, isCid } from "../chain/cid";
-import { request } from "../sdk/transport";
+import { request } from "../transport";
 import { NetworkError } from "./errors";
 
 /** 16 MiB: the largest Lit Action code a node accepts (src/node/wire/limits.ts maxCodeBytes). */

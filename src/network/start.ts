@@ -8,7 +8,7 @@ import path from "node:path";
 import { Wallet, parseEther, type JsonRpcSigner } from "ethers";
 
 import { connectContracts } from "../chain/deployment";
-import { request } from "../sdk/transport";
+import { request } from "../transport";
 import { thresholdFor } from "../crypto/polynomial";
 import { nodeCommand } from "../node/command";
 import type { NodeConfigInput } from "../node/config";

@@ -35,7 +35,8 @@ function sendError(reply: FastifyReply, req: FastifyRequest, error: unknown, nod
 }
 
 export async function buildServer(node: PkpNode): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: PEER_BODY_LIMIT });
+  // Clients (the SDK, other nodes) keep connections 2 s idle (src/transport.ts): far less than this.
+  const app = Fastify({ logger: false, bodyLimit: PEER_BODY_LIMIT, keepAliveTimeout: 72_000 });
   // Bodies are kept as text; each route parses and validates with its own limit.
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string", bodyLimit: PEER_BODY_LIMIT }, (_req, body, done) =>

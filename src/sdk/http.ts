@@ -5,7 +5,7 @@
 import { randomBytes } from "node:crypto";
 
 import type { NodeFailure } from "./errors";
-import { TransportError, request, type RawResponse } from "./transport";
+import { TransportError, request, type RawResponse } from "../transport";
 
 export const SDK_VERSION = "7.4.0";
 export const SDK_TYPE = "pkp-network-sdk";
@@ -43,6 +43,7 @@ export async function postJson<T>(
       },
       body: JSON.stringify(body),
       timeoutMs: options.timeoutMs ?? 30_000,
+      keepAlive: true,
     });
   } catch (e) {
     return { ok: false, url, failure: transportFailure(url, e) };

@@ -5,7 +5,7 @@
  */
 import { FetchRequest, JsonRpcProvider, type GetUrlResponse } from "ethers";
 
-import { request } from "./transport";
+import { request } from "../transport";
 
 export function freshConnectionGetUrl(): (req: FetchRequest) => Promise<GetUrlResponse> {
   return async (req) => {

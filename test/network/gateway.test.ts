@@ -20,7 +20,7 @@ import {
   type AddResult,
   type IpfsGateway,
 } from "../../src/network/gateway";
-import { request } from "../../src/sdk/transport";
+import { request } from "../../src/transport";
 
 const HELLO = "hello world\n";
 /** `echo "hello world" | ipfs add` (kubo, default profile). */

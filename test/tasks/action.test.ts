@@ -22,7 +22,7 @@ import {
   pkpResource,
   requestAbility,
 } from "../../src/sdk";
-import { request } from "../../src/sdk/transport";
+import { request } from "../../src/transport";
 
 type Json = Record<string, unknown>;
 

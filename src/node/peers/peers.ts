@@ -20,6 +20,7 @@ import {
   type UnsignedEnvelope,
 } from "./envelope";
 import { Mailbox } from "./mailbox";
+import { request } from "../../transport";
 
 export const PEER_ROUTE = "/peer/v1/message";
 
@@ -160,14 +161,15 @@ export class Peers {
     let lastError: unknown;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const res = await fetch(to.url + PEER_ROUTE, {
+        const res = await request(to.url + PEER_ROUTE, {
           method: "POST",
           headers: { "content-type": "application/json" },
           body,
-          signal: AbortSignal.timeout(timeoutMs),
+          timeoutMs,
+          keepAlive: true,
         });
-        const text = await res.text();
-        if (!res.ok)
+        const text = res.body.toString("utf8");
+        if (res.status < 200 || res.status >= 300)
           throw new PeerError(`peer refused ${m.kind}: ${res.status} ${text.slice(0, 300)}`, to.url);
         const json = JSON.parse(text) as { reply?: unknown };
         return json.reply;

@@ -1,8 +1,13 @@
 /**
- * One HTTP request on its own connection (node:http, no keep-alive agent). A `hardhat node` (and any
- * Node.js server) closes idle keep-alive sockets after a few seconds; a client that reuses such a
- * socket at that moment gets "socket hang up" / "other side closed" for a request the server never
- * saw. On loopback a fresh connection costs far less than that failure.
+ * HTTP requests on node:http, shared by the SDK, the launcher and the nodes. By default each request
+ * has its own connection: a `hardhat node` (and any Node.js server with default settings) closes idle
+ * keep-alive sockets after 5 s, and a client that reuses such a socket at that moment gets "socket
+ * hang up" / "other side closed" for a request the server never saw.
+ *
+ * `keepAlive: true` is for our own nodes, whose server keeps idle connections for 72 s (fastify's
+ * default): the agent closes a socket after 2 s idle, long before the server would. On this machine
+ * a request on a kept connection costs about half the CPU of one on a fresh connection (0.67 against
+ * 1.2 ms, client and server), and a quarter of `fetch` (undici's WHATWG fetch: 3.1 ms).
  */
 import http from "node:http";
 import https from "node:https";
@@ -24,6 +29,9 @@ export class TransportError extends Error {
   }
 }
 
+/** Kept connections to our nodes: closed after 2 s idle (the nodes keep them 72 s). */
+const keepAliveAgent = new http.Agent({ keepAlive: true, timeout: 2000, maxSockets: 64 });
+
 export function request(
   url: string,
   options: {
@@ -31,6 +39,8 @@ export function request(
     headers?: Record<string, string>;
     body?: Uint8Array | string;
     timeoutMs?: number;
+    /** Reuse connections (only to servers that keep them longer than 2 s: our nodes). */
+    keepAlive?: boolean;
   },
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
@@ -42,7 +52,7 @@ export function request(
       {
         method: options.method ?? (body ? "POST" : "GET"),
         headers: { ...options.headers, ...(body ? { "content-length": String(body.length) } : {}) },
-        agent: false,
+        agent: options.keepAlive === true && target.protocol === "http:" ? keepAliveAgent : false,
       },
       (res) => {
         const chunks: Buffer[] = [];
