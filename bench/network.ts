@@ -62,7 +62,8 @@ async function main(): Promise<void> {
     const levels = async () => {
       const all = await Promise.all(network.nodes.map((h) => fetchStatus(h.url)));
       return {
-        keys: Math.min(...all.map((s) => s?.pools?.pkpKeysRouted ?? 0)),
+        // The coordinator's routed count is fresh; the others refresh theirs every few seconds.
+        keys: Math.max(...all.map((s) => s?.pools?.pkpKeysRouted ?? 0)),
         presignatures: Math.min(...all.map((s) => s?.pools?.presignatures ?? 0)),
       };
     };
@@ -78,6 +79,13 @@ async function main(): Promise<void> {
     const admin = await provider.getSigner(0);
     await (await admin.sendTransaction({ to: owner.address, value: parseEther("10") })).wait();
     const pkp = await mintNext(await connectContracts(network.info.contracts, owner));
+    // Minting took a key from the pool: let the refill (a DKG batch) finish before measuring.
+    await new Promise((r) => setTimeout(r, 2000));
+    for (let i = 0; i < 2400; i++) {
+      const l = await levels();
+      if (l.keys >= keys && l.presignatures >= presignatures) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
     const client = await connect({ provider, staking: network.info.contracts.staking });
     const { sessionSigs } = await getSessionSigs({
       signer: owner,

@@ -108,6 +108,8 @@ export class PkpNode {
   epoch = 0;
   #timers: NodeJS.Timeout[] = [];
   #busy = false;
+  /** Until when the coordinator waits for its last key batch to be routed (0: not waiting). */
+  #routingUntil = 0;
   #stopped = false;
   #routedCount = 0;
   #live = new Set<string>();
@@ -118,7 +120,6 @@ export class PkpNode {
   #tick = 0;
   #probeTick = 0;
   /** When this node last took part in a signing session (refills wait while clients sign). */
-  #lastSigningAt = 0;
   /** Protocol sessions this node started (a repeated start message is not run again). */
   readonly #sessionsStarted = new Set<string>();
   /** The coordinator is filling the presignature pool up to its target (until every owner has its share). */
@@ -355,10 +356,9 @@ export class PkpNode {
     if (!everyoneUp || this.validators.length < 4) return;
     if (share === undefined && !this.#rootKeyOnChain) return this.#coordinate("network-key", 1);
     if (share === undefined) return;
-    if (this.#routedCount < this.config.pools.pkpKeys)
-      return this.#coordinate("pkp-keys", this.config.pools.keyBatch);
     // Each presignature has one owner (the only leader that may assign it), fixed in the batch that
-    // makes it: keep every owner supplied, refilling an owner that fell below half its share.
+    // makes it: keep every owner supplied, refilling an owner that fell below half its share. The plan
+    // is made every tick, so that a fill that ended while a key batch ran stops being "filling".
     const plan = planPresignatureOwners(
       this.store.freePresignaturesByOwner(),
       this.n,
@@ -367,10 +367,15 @@ export class PkpNode {
       this.#presignFilling,
     );
     this.#presignFilling = plan.filling;
-    // A batch takes every node's CPU for a while: while clients are signing, wait with a refill
-    // as long as every owner still has a presignature.
-    const signing = Date.now() - this.#lastSigningAt < 3000;
-    if (signing && plan.owners.length > 0 && this.store.freePresignaturesByOwner().size >= this.n) return;
+    // A key batch is routed after its run (validator signatures, then one transaction): until that
+    // is mined, the routed count does not show it, and starting another batch made twice the keys.
+    if (this.#routedCount < this.config.pools.pkpKeys && Date.now() >= this.#routingUntil) {
+      this.#routingUntil = Date.now() + 60_000;
+      return this.#coordinate("pkp-keys", this.config.pools.keyBatch);
+    }
+    // Refill as soon as an owner falls below half its share, also while clients sign: a batch takes
+    // CPU from signing, but waiting until an owner ran dry let sustained load empty the whole pool
+    // (every leader empty: requests refused) before the first batch started.
     if (plan.owners.length > 0)
       return this.#coordinate("presign", plan.owners.length, { owners: plan.owners });
   }
@@ -506,6 +511,7 @@ export class PkpNode {
         }
       } catch (e) {
         this.log.error({ session: p.session, err: (e as Error).message }, "protocol session failed");
+        if (p.purpose === "pkp-keys") this.#routingUntil = 0; // nothing to wait for
       } finally {
         this.#busy = false;
       }
@@ -537,6 +543,7 @@ export class PkpNode {
     );
     if (signatures.some((s) => s.length < needed)) {
       this.log.error({ session: p.session }, "validators disagree on the keys of a batch");
+      this.#routingUntil = 0;
       return;
     }
     try {
@@ -549,6 +556,8 @@ export class PkpNode {
       this.#routedCount = await this.chain.unmintedRoutedCount();
     } catch (e) {
       this.log.error({ session: p.session, err: (e as Error).message }, "routing failed");
+    } finally {
+      this.#routingUntil = 0;
     }
   }
 
@@ -752,7 +761,6 @@ export class PkpNode {
       pubkey,
       hash: "0x" + bytesToHex(req.hash),
     };
-    this.#lastSigningAt = Date.now();
     const decision = await this.#agree(join);
     if (
       !decision.signingSet.includes(me.index) ||
