@@ -5,9 +5,6 @@
  * then faults (killed nodes) and a clean stop. One network for the whole file; destructive tests last.
  */
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import {
   Contract,
   Wallet,
@@ -27,64 +24,38 @@ import { LitNodeClientNodeJs } from "@lit-protocol/lit-node-client-nodejs";
 import { LitPKPResource, createSiweMessageWithRecaps, generateAuthSig } from "@lit-protocol/auth-helpers";
 import { LIT_ABILITY } from "@lit-protocol/constants";
 
-import { connectContracts, type PKPContracts } from "../../src/chain/deployment";
-import { mintNext, type MintedPkp } from "../../src/chain/pkp";
+import { type MintedPkp } from "../../src/chain/pkp";
 import { isAlive, readNetworkFile, startNetwork, type Network } from "../../src/network";
 import {
   InvalidArgumentError,
   PkpSignError,
   PkpSigner,
   STAKING_ABI,
-  connect,
   getSessionSigs,
-  jsonRpcProvider,
   pkpResource,
   pkpSign,
   requestAbility,
   type NetworkClient,
   type SessionSigs,
 } from "../../src/sdk";
-
-async function expectRejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  expect.fail("expected the promise to reject");
-}
+import { expectRejection } from "../helpers/expect";
+import { launchWithPkp } from "../helpers/launched";
 
 describe("a local network of 4 nodes (real processes, HTTP and chain)", function () {
   this.timeout(600_000);
   let network: Network;
   let provider: JsonRpcProvider;
   let owner: Wallet;
-  let contracts: PKPContracts;
   let pkp: MintedPkp;
   let client: NetworkClient;
   let sessionSigs: SessionSigs;
 
   before(async function () {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "pkp-e2e-"));
-    network = await startNetwork({
+    ({ network, provider, owner, pkp, client, sessionSigs } = await launchWithPkp({
       nodes: 4,
-      dataDir,
-      progress: "silent",
       pools: { pkpKeys: 2, presignatures: 12 },
       readyTimeoutMs: 420_000,
-    });
-    provider = jsonRpcProvider(network.info.rpcUrl, 100);
-    const admin = await provider.getSigner(0);
-    owner = new Wallet(Wallet.createRandom().privateKey, provider);
-    await (await admin.sendTransaction({ to: owner.address, value: parseEther("10") })).wait();
-    contracts = await connectContracts(network.info.contracts, owner);
-    pkp = await mintNext(contracts);
-    client = await connect({ provider, staking: network.info.contracts.staking });
-    ({ sessionSigs } = await getSessionSigs({
-      signer: owner,
-      nodeUrls: client.nodes.map((x) => x.url),
-      latestBlockhash: client.latestBlockhash,
-      resourceAbilityRequests: [requestAbility(pkpResource(BigInt(pkp.tokenId)), "pkp-signing")],
+      prefix: "pkp-e2e-",
     }));
   });
 

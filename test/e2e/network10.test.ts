@@ -7,9 +7,6 @@
  * the tests run in order and the destructive ones come last.
  */
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import {
   Wallet,
   getAddress,
@@ -20,30 +17,11 @@ import {
   type JsonRpcProvider,
 } from "ethers";
 
-import { connectContracts } from "../../src/chain/deployment";
-import { mintNext, type MintedPkp } from "../../src/chain/pkp";
-import { isAlive, readNetworkFile, startNetwork, type Network } from "../../src/network";
-import {
-  PkpSignError,
-  PkpSigner,
-  connect,
-  getSessionSigs,
-  jsonRpcProvider,
-  pkpResource,
-  pkpSign,
-  requestAbility,
-  type NetworkClient,
-  type SessionSigs,
-} from "../../src/sdk";
-
-async function expectRejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  expect.fail("expected the promise to reject");
-}
+import { type MintedPkp } from "../../src/chain/pkp";
+import { isAlive, readNetworkFile, type Network } from "../../src/network";
+import { PkpSignError, PkpSigner, pkpSign, type NetworkClient, type SessionSigs } from "../../src/sdk";
+import { expectRejection } from "../helpers/expect";
+import { launchWithPkp } from "../helpers/launched";
 
 describe("a local network of 10 nodes (real processes, HTTP and chain)", function () {
   this.timeout(1_200_000);
@@ -57,28 +35,14 @@ describe("a local network of 10 nodes (real processes, HTTP and chain)", functio
   const killed = [2, 5, 8, 9];
 
   before(async function () {
-    network = await startNetwork({
+    ({ network, provider, owner, pkp, client, sessionSigs } = await launchWithPkp({
       nodes: 10,
-      dataDir: mkdtempSync(path.join(os.tmpdir(), "pkp-e2e10-")),
-      progress: "silent",
       // Every owner (each node is the only leader that may assign its own presignatures) holds
       // 20 / 10 = 2 free presignatures, made while all ten nodes are up, so every live leader can
       // still sign after nodes are killed (no refill happens while a node is down).
       pools: { pkpKeys: 1, keyBatch: 1, presignatures: 20, presignatureBatch: 10 },
       readyTimeoutMs: 900_000,
-    });
-    provider = jsonRpcProvider(network.info.rpcUrl, 100);
-    owner = new Wallet(Wallet.createRandom().privateKey, provider);
-    await (
-      await (await provider.getSigner(0)).sendTransaction({ to: owner.address, value: parseEther("10") })
-    ).wait();
-    pkp = await mintNext(await connectContracts(network.info.contracts, owner));
-    client = await connect({ provider, staking: network.info.contracts.staking });
-    ({ sessionSigs } = await getSessionSigs({
-      signer: owner,
-      nodeUrls: client.nodes.map((x) => x.url),
-      latestBlockhash: client.latestBlockhash,
-      resourceAbilityRequests: [requestAbility(pkpResource(BigInt(pkp.tokenId)), "pkp-signing")],
+      prefix: "pkp-e2e10-",
     }));
   });
 

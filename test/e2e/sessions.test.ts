@@ -67,18 +67,10 @@ import {
   type SessionSigs,
   type WebAuthnAssertionJSON,
 } from "../../src/sdk";
+import { expectRejection } from "../helpers/expect";
 
 const SIGN_ANYTHING = 1n;
 const PERSONAL_SIGN = 2n;
-
-async function expectRejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  expect.fail("expected the promise to reject");
-}
 
 /** Every node refused, each with this reason. */
 function refusedEverywhere(error: Error, client: NetworkClient, reason: string, status = 403): void {

@@ -17,15 +17,7 @@ import {
   startNetwork,
 } from "../../src/network";
 import { freePorts, isListening } from "../../src/network/ports";
-
-async function expectRejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  expect.fail("expected the promise to reject");
-}
+import { expectRejection } from "../helpers/expect";
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "pkp-launcher-"));
 

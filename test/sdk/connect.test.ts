@@ -11,15 +11,7 @@ import { Wallet } from "ethers";
 import PKPSystem from "../../ignition/modules/PKPSystem";
 import { QuorumNotReachedError, SdkError, connect, ipToString, majority } from "../../src/sdk";
 import { freePorts } from "../../src/network/ports";
-
-async function expectRejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  expect.fail("expected the promise to reject");
-}
+import { expectRejection } from "../helpers/expect";
 
 const LOOPBACK = 2130706433;
 

@@ -38,6 +38,7 @@ import {
   type NetworkClient,
   type SessionSigs,
 } from "../../src/sdk";
+import { expectRejection } from "../helpers/expect";
 
 const N = 4;
 const T = 1;
@@ -48,15 +49,6 @@ interface FakeNode {
   url: string;
   server: http.Server;
   behaviour: "honest" | "corrupt" | "refuse" | "silent-member";
-}
-
-async function expectRejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  expect.fail("expected the promise to reject");
 }
 
 describe("pkpSign (nodes played by local servers running the real threshold ECDSA)", function () {

@@ -27,21 +27,13 @@ import {
   type NetworkClient,
 } from "../../src/sdk";
 import { authenticate, parsePkpAuthResources, pkpSigningCapability } from "../../src/node/auth";
+import { expectRejection } from "../helpers/expect";
 
 const BLOCKHASH = "0x" + "cd".repeat(32);
 const PKP_KEY = Wallet.createRandom().signingKey.publicKey;
 const TOKEN = BigInt(sha256("0x00")); // any token: the fake nodes do not check the chain
 
 type Behaviour = "honest" | "wrong-share" | "rewrite" | "refuse";
-
-async function expectRejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  expect.fail("expected the promise to reject");
-}
 
 describe("getPkpSessionSigs", function () {
   this.timeout(60_000);
