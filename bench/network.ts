@@ -28,6 +28,12 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
+/** User + system CPU time of a process so far (Linux /proc; clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function rssMiB(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) / 1024 : NaN;
@@ -102,14 +108,17 @@ async function main(): Promise<void> {
         verifyShares,
       });
 
-    // Warm-up, then latency one at a time (pools refill between requests in the background).
-    await sign(-1);
+    // Warm-up, then latency one at a time, with the CPU time each process spent on them.
+    for (let i = 1; i <= 3; i++) await sign(-i);
+    const pids = [...network.nodes.map((h) => h.process.pid), network.info.chainPid!, process.pid];
+    const cpuBefore = pids.map(cpuMs);
     const latencies: number[] = [];
     for (let i = 0; i < samples; i++) {
       const s = performance.now();
       await sign(i);
       latencies.push(performance.now() - s);
     }
+    const cpu = pids.map((pid, k) => (cpuMs(pid) - cpuBefore[k]) / samples);
     latencies.sort((a, b) => a - b);
 
     // Sustained: `concurrency` signers for `seconds`.
@@ -155,6 +164,10 @@ async function main(): Promise<void> {
     );
     console.log(
       `pkpSign latency (${samples} sequential, warm, verify ${verifyShares ? "every share" : "on failure"}):  p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`,
+    );
+    const nodeCpu = cpu.slice(0, n);
+    console.log(
+      `CPU per signature (latency runs): nodes ${nodeCpu.map((c) => c.toFixed(1)).join(", ")} ms (sum ${nodeCpu.reduce((a, b) => a + b, 0).toFixed(0)}), chain ${cpu[n].toFixed(1)} ms, this process (SDK, launcher, gateway) ${cpu[n + 1].toFixed(1)} ms`,
     );
     console.log(
       `sustained pkpSign (${concurrency} concurrent, ${seconds} s):        ${perSecond.toFixed(1)} signatures/s (${done} ok, ${failed} failed)`,
