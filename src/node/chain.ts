@@ -158,6 +158,10 @@ export class Chain {
   #pushed: BlockHead | undefined;
   #socket: WebSocket | undefined;
   #watching = false;
+  /** Called when Staking announces a change of the validator set (StateChanged, EpochAdvanced). */
+  readonly #stakingListeners: (() => void)[] = [];
+  #stakingPolled = false;
+  #headFailures = 0;
 
   constructor(
     readonly rpcUrl: string,
@@ -239,6 +243,30 @@ export class Chain {
   }
 
   /**
+   * Calls `listener` when Staking announces a change of the validator set. The announcements come
+   * over the same WebSocket as the heads (`eth_subscribe("logs")`); where the chain has no
+   * subscriptions, through ethers' event polling (an `eth_blockNumber` every 500 ms per node, which
+   * at N = 10 was most of the chain's idle load).
+   */
+  onStakingChange(listener: () => void): void {
+    this.#stakingListeners.push(listener);
+  }
+
+  #stakingTopics(): string[] {
+    return ["StateChanged", "EpochAdvanced"].map((name) => this.staking.interface.getEvent(name)!.topicHash);
+  }
+
+  #pollStaking(): void {
+    if (this.#stakingPolled) return;
+    this.#stakingPolled = true;
+    const call = () => {
+      for (const f of this.#stakingListeners) f();
+    };
+    void this.staking.on("StateChanged", call).catch(() => undefined);
+    void this.staking.on("EpochAdvanced", call).catch(() => undefined);
+  }
+
+  /**
    * Subscribes to new heads over the RPC URL's WebSocket (ws:// for http://), and keeps doing so:
    * a lost socket is reopened after a second, and until then heads are read per request. A chain
    * that refuses subscriptions is simply read per request.
@@ -260,6 +288,7 @@ export class Chain {
     const socket = new WebSocket(url, { handshakeTimeout: 10_000 });
     this.#socket = socket;
     let subscription: string | undefined;
+    let logs: string | undefined;
     socket.on("open", () =>
       socket.send(JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_subscribe", params: ["newHeads"] })),
     );
@@ -277,12 +306,21 @@ export class Chain {
       }
       if (m.id === 1) {
         if (typeof m.result !== "string") {
-          // No subscriptions on this endpoint: stay with reads per request.
+          // No subscriptions on this endpoint: stay with reads per request, and poll for events.
           this.#watching = false;
+          this.#pollStaking();
           socket.close();
           return;
         }
         subscription = m.result;
+        socket.send(
+          JSON.stringify({
+            jsonrpc: "2.0",
+            id: 2,
+            method: "eth_subscribe",
+            params: ["logs", { address: this.contracts.staking, topics: [this.#stakingTopics()] }],
+          }),
+        );
         // Pushes start with the next block: read the current one once.
         void this.#fetchBlock("latest")
           .then((h) => {
@@ -290,6 +328,15 @@ export class Chain {
               this.#pushed = h;
           })
           .catch(() => undefined);
+        return;
+      }
+      if (m.id === 2) {
+        if (typeof m.result === "string") logs = m.result;
+        else this.#pollStaking();
+        return;
+      }
+      if (m.method === "eth_subscription" && logs !== undefined && m.params?.subscription === logs) {
+        for (const f of this.#stakingListeners) f();
         return;
       }
       if (m.method !== "eth_subscription" || m.params?.subscription !== subscription) return;
@@ -308,7 +355,12 @@ export class Chain {
       if (this.#socket !== socket) return;
       this.#socket = undefined;
       this.#pushed = undefined;
-      if (this.#watching) setTimeout(() => this.#openHeads(), 1000).unref();
+      // A socket that never subscribed counts as a failure: after three, events are polled too;
+      // reconnecting backs off to 30 s.
+      this.#headFailures = subscription === undefined ? this.#headFailures + 1 : 0;
+      if (this.#headFailures >= 3) this.#pollStaking();
+      const delay = Math.min(30_000, 1000 * 2 ** Math.max(0, this.#headFailures - 1));
+      if (this.#watching) setTimeout(() => this.#openHeads(), delay).unref();
     });
   }
 

@@ -227,13 +227,9 @@ export class PkpNode {
         this.log.warn({ err: (e as Error).message }, "validator refresh failed"),
       );
     this.chain.watchHeads();
-    // Staking announces every change of the validator set with StateChanged; a slow poll remains
-    // for an event that was missed.
-    void this.chain.staking
-      .on("StateChanged", () => void refresh())
-      .catch((e: unknown) =>
-        this.log.warn({ err: (e as Error).message }, "cannot subscribe to StateChanged"),
-      );
+    // Staking announces every change of the validator set (StateChanged, EpochAdvanced); a slow
+    // poll remains for an event that was missed.
+    this.chain.onStakingChange(() => void refresh());
     this.#timers.push(setInterval(() => void refresh(), 15_000));
     const tick = async () => {
       if (this.#stopped) return;

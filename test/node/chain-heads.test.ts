@@ -7,7 +7,8 @@ import { expect } from "chai";
 import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Wallet, ZeroAddress } from "ethers";
+import { readFileSync } from "node:fs";
+import { ContractFactory, JsonRpcProvider, Wallet, ZeroAddress, type Contract } from "ethers";
 import { startChain, type EmbeddedChain } from "../../src/network/chain";
 import { freePort } from "../../src/network/ports";
 import { Chain } from "../../src/node/chain";
@@ -85,6 +86,46 @@ describe("node chain heads: pushed by the chain, else read per request", functio
     // A pushed head is a known block hash (a session nonce) without a read.
     expect(await c.isKnownBlockhash((await c.latestHead()).hash, 60)).to.equal(true);
     expect(reads).to.equal(0);
+  });
+
+  it("tells its listeners when Staking announces a new epoch, over the same socket", async () => {
+    const artifact = JSON.parse(
+      readFileSync(path.join(__dirname, "../../artifacts/contracts/Staking.sol/Staking.json"), "utf8"),
+    ) as { abi: []; bytecode: string };
+    const provider = new JsonRpcProvider(chain.rpcUrl, 31337, { staticNetwork: true });
+    const admin = await provider.getSigner(0);
+    const staking = (await (
+      await new ContractFactory(artifact.abi, artifact.bytecode, admin).deploy(3600, 3600)
+    ).waitForDeployment()) as unknown as Contract;
+    const c = new Chain(chain.rpcUrl, 31337, Wallet.createRandom().privateKey, {
+      ...NO_CONTRACTS,
+      staking: await staking.getAddress(),
+    });
+    nodes.push(c);
+    let calls = 0;
+    c.onStakingChange(() => calls++);
+    c.watchHeads();
+    await until(
+      () => c.headSource,
+      (s) => s === "subscription",
+    );
+    await new Promise((r) => setTimeout(r, 200)); // the logs subscription follows the heads one
+    let reads = 0;
+    const send = c.provider.send.bind(c.provider);
+    c.provider.send = (method, params) => {
+      reads++;
+      return send(method, params);
+    };
+    await (await staking.getFunction("advanceEpoch")()).wait();
+    // One transaction: EpochAdvanced and StateChanged.
+    expect(
+      await until(
+        () => calls,
+        (n) => n >= 2,
+      ),
+    ).to.equal(2);
+    expect(reads).to.equal(0);
+    provider.destroy();
   });
 
   it("stays with reads per request when the chain has no WebSocket", async () => {
