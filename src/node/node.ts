@@ -117,8 +117,8 @@ export class PkpNode {
   #voted = false;
   #rootKeyOnChain = false;
   #lastLevels = "";
+  /** Background steps so far (some work runs every few steps on nodes that do not coordinate). */
   #tick = 0;
-  #probeTick = 0;
   /** When this node last took part in a signing session (refills wait while clients sign). */
   /** Protocol sessions this node started (a repeated start message is not run again). */
   readonly #sessionsStarted = new Set<string>();
@@ -322,14 +322,14 @@ export class PkpNode {
     if (me === undefined) return;
     // The coordinator probes every second (a batch needs everyone up); the others, which only need
     // to notice that every validator before them is down, every third second.
-    if (this.#isCoordinator() || this.#probeTick++ % 3 === 0) this.#live = await this.#liveView(me);
+    const tick = this.#tick++;
+    if (this.#isCoordinator() || tick % 3 === 0) this.#live = await this.#liveView(me);
     if (!this.#rootKeyOnChain) {
       const roots = await this.chain.rootKeys();
       this.#rootKeyOnChain = roots.some((k) => k.keyType === 1n);
     }
     // The routed-key count matters to the coordinator; the others refresh it now and then (status).
-    if (this.#isCoordinator() || this.#tick++ % 5 === 0)
-      this.#routedCount = await this.chain.unmintedRoutedCount();
+    if (this.#isCoordinator() || tick % 5 === 0) this.#routedCount = await this.chain.unmintedRoutedCount();
     const share = this.networkKeyShare();
     if (share !== undefined && !this.#rootKeyOnChain && !this.#voted) await this.#vote();
     const presigs = this.store.presignatureCounts();
