@@ -23,6 +23,7 @@ import type {
   Staking,
 } from "../../typechain-types";
 import { DeploymentError } from "./errors";
+import { isSigner, sequenced } from "./signer";
 
 /** The deployable contracts: key in our addresses object → Ignition future id in `PKPSystem`. */
 export const CONTRACTS = {
@@ -155,12 +156,17 @@ export function findDeployment(options: FindDeploymentOptions): DeploymentAddres
   return readDeploymentFile(file, options.chainId);
 }
 
-/** Typed contract handles for a deployment, connected to a signer or provider. */
+/**
+ * Typed contract handles for a deployment, connected to a signer or provider. A signer is used
+ * through its SequencedSigner (signer.ts): every contract connected to one wallet sends its
+ * transactions in turn, with nonces the chain agrees with.
+ */
 export async function connectContracts(
   addresses: DeploymentAddresses,
-  runner: ContractRunner,
+  connectTo: ContractRunner,
 ): Promise<PKPContracts> {
   const types = await import("../../typechain-types");
+  const runner = isSigner(connectTo) ? sequenced(connectTo) : connectTo;
   return {
     addresses,
     staking: types.Staking__factory.connect(addresses.staking, runner),

@@ -24,11 +24,20 @@ export function freshConnectionGetUrl(): (req: FetchRequest) => Promise<GetUrlRe
   };
 }
 
-/** A provider for `rpcUrl`; polls every `pollingMs` (default 250 ms, suits a local chain). */
+/**
+ * A provider for `rpcUrl`; polls every `pollingMs` (default 250 ms, suits a local chain). It caches
+ * nothing (`cacheTimeout: -1`): ethers' default hands an identical request made within 250 ms the
+ * earlier answer, so a wallet's second transaction in quick succession got the first one's nonce
+ * ("Nonce too low") and a read just after a transaction could miss it.
+ */
 export function jsonRpcProvider(rpcUrl: string, pollingMs = 250): JsonRpcProvider {
   const req = new FetchRequest(rpcUrl);
   req.getUrlFunc = freshConnectionGetUrl();
-  const provider = new JsonRpcProvider(req, undefined, { staticNetwork: true, batchMaxCount: 1 });
+  const provider = new JsonRpcProvider(req, undefined, {
+    staticNetwork: true,
+    batchMaxCount: 1,
+    cacheTimeout: -1,
+  });
   provider.pollingInterval = pollingMs;
   return provider;
 }
