@@ -51,16 +51,9 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
       hre,
     ) => {
       await compileUnless(args.noCompile, hre);
-      let chainPort = args.chainPort;
-      if (chainPort === undefined && args.rpcUrl === undefined) {
-        // Where `--network localhost` looks; another chain already there keeps it (a free port instead).
-        const { isListening } = await import("../src/network/ports");
-        if (!(await isListening(LOCALHOST_PORT))) chainPort = LOCALHOST_PORT;
-        else if (!args.json)
-          console.log(
-            `port ${LOCALHOST_PORT} is taken: the chain gets a free port (--network localhost will not reach it)`,
-          );
-      }
+      // Where `--network localhost` looks; another chain already there keeps it (another port instead).
+      const chainPort = args.chainPort ?? (args.rpcUrl === undefined ? LOCALHOST_PORT : undefined);
+      const chainPortFallback = args.chainPort === undefined;
       let network: Network;
       try {
         network = await startNetwork({
@@ -69,6 +62,7 @@ task("network:start", "Start a local network: a chain, the PKP contracts and N n
           basePort: args.basePort,
           chain: args.rpcUrl ?? "embedded",
           chainPort,
+          chainPortFallback,
           pools: {
             ...(args.pkpKeys === undefined ? {} : { pkpKeys: args.pkpKeys }),
             ...(args.presignatures === undefined ? {} : { presignatures: args.presignatures }),

@@ -27,3 +27,17 @@ export class ProcessExitedError extends NetworkError {
 export class NetworkTimeoutError extends NetworkError {
   override name = "NetworkTimeoutError";
 }
+
+/** A server could not listen on the port it was asked to use. */
+export class PortInUseError extends NetworkError {
+  override name = "PortInUseError";
+  constructor(
+    readonly label: string,
+    readonly port: number,
+    logFile: string,
+  ) {
+    super(`${label} cannot listen on port ${port}: it is in use`, {
+      details: [`log: ${logFile}`, "choose another port, or leave it out to get a free one"],
+    });
+  }
+}

@@ -14,6 +14,8 @@ export interface ChildSpec {
   cwd?: string;
   /** stdout and stderr are appended here. */
   logFile: string;
+  /** Descriptors of this process handed to the child as its fd 3, 4, … (a listening socket). */
+  passFds?: readonly number[];
 }
 
 export interface ExitInfo {
@@ -37,7 +39,7 @@ export class ManagedProcess {
       this.child = spawn(spec.command, [...spec.args], {
         cwd: spec.cwd,
         env: spec.env ?? process.env,
-        stdio: ["ignore", fd, fd],
+        stdio: ["ignore", fd, fd, ...(spec.passFds ?? [])],
       });
     } finally {
       closeSync(fd);

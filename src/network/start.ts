@@ -15,10 +15,10 @@ import type { NodeConfigInput } from "../node/config";
 import { deriveCommsKeyPair } from "../node/keys";
 import { localProvider, sleep, startChain, type EmbeddedChain } from "./chain";
 import { deployPkpSystem } from "./deploy";
-import { NetworkError, NetworkTimeoutError, ProcessExitedError } from "./errors";
+import { NetworkError, NetworkTimeoutError, PortInUseError, ProcessExitedError } from "./errors";
 import { networkFilePath, readNetworkFile, type NetworkInfo } from "./networkFile";
 import { startGateway, type IpfsGateway } from "./gateway";
-import { freePort, freePorts } from "./ports";
+import { holdPort, holdPorts, type HeldPort } from "./ports";
 import { ManagedProcess, isAlive } from "./process";
 import { createProgress, type NodeStatus, type Progress, type ProgressMode } from "./progress";
 
@@ -30,12 +30,14 @@ export interface StartNetworkOptions {
   nodes?: number;
   /** Where configs, node data, logs and network.json go. Default `.data/network` in the repository. */
   dataDir?: string;
-  /** First node port (nodes use basePort..basePort+N-1); default: free ports. */
+  /** First node port (nodes use basePort..basePort+N-1); default: ports the kernel picks. */
   basePort?: number;
   /** "embedded" (default) starts `hardhat node`; otherwise an RPC URL whose first account is unlocked. */
   chain?: "embedded" | string;
-  /** Port of the embedded chain (default: a free port; 8545 lets `--network localhost` tasks use it). */
+  /** Port of the embedded chain (default: one the kernel picks; 8545 lets `--network localhost` tasks use it). */
   chainPort?: number;
+  /** With `chainPort`: when that port is taken, start the chain on another one instead of failing. */
+  chainPortFallback?: boolean;
   pools?: Partial<{ pkpKeys: number; presignatures: number; keyBatch: number; presignatureBatch: number }>;
   timeouts?: Partial<{ peerMs: number; roundMs: number }>;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
@@ -54,6 +56,13 @@ export interface StartNetworkOptions {
    * gateway (src/network/gateway.ts) on 127.0.0.1 storing files under `<dataDir>/ipfs`.
    */
   ipfsGatewayUrl?: string;
+  /**
+   * More node configuration, the same for every node (e.g. `fetchAllow`, `chains`); `timeouts` and
+   * `pools` here are merged over the options above. Keys, ports, chain and contracts stay the launcher's.
+   */
+  nodeConfig?: Partial<
+    Omit<NodeConfigInput, "host" | "port" | "dataDir" | "nodePrivateKey" | "rpcUrl" | "chainId" | "contracts">
+  >;
 }
 
 export interface NodeHandle {
@@ -130,6 +139,7 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
   let chain: EmbeddedChain | undefined;
   let gateway: IpfsGateway | undefined;
   const nodes: NodeHandle[] = [];
+  let held: HeldPort[] = [];
   const started = Date.now();
   try {
     // 1. Chain.
@@ -137,8 +147,12 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
     if (options.chain === undefined || options.chain === "embedded") {
       progress.step("starting the chain (hardhat node on 127.0.0.1)");
       chain = await startChain({
-        port: options.chainPort ?? (await freePort()),
+        port: options.chainPort ?? 0,
         logFile: path.join(dataDir, "chain.log"),
+      }).catch(async (e: unknown) => {
+        if (!(options.chainPortFallback === true && e instanceof PortInUseError)) throw e;
+        progress.step(`port ${options.chainPort} is taken: the chain gets another one`);
+        return startChain({ port: 0, logFile: path.join(dataDir, "chain.log") });
       });
       children.push(track(chain.process));
       rpcUrl = chain.rpcUrl;
@@ -156,11 +170,11 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
     const contracts = await connectContracts(addresses, admin);
     progress.step(`Staking at ${addresses.staking}`);
 
-    // 3. Node keys, ports, funding, validators.
-    const ports =
-      options.basePort !== undefined
-        ? Array.from({ length: n }, (_, i) => options.basePort! + i)
-        : await freePorts(n);
+    // 3. Node keys, ports, funding, validators. The launcher holds each node's listening socket from
+    // here on and hands it to the node process, so no other part can be given the same port.
+    const basePort = options.basePort;
+    held = await holdPorts(Array.from({ length: n }, (_, i) => (basePort === undefined ? 0 : basePort + i)));
+    const ports = held.map((h) => h.port);
     const wallets = Array.from({ length: n }, () => Wallet.createRandom());
     const fund = parseEther(options.fundEth ?? "100");
     progress.step(`funding ${n} node addresses and registering them as validators`);
@@ -187,12 +201,20 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
       ipfsGatewayUrl = gateway.url;
     }
     progress.step(`IPFS gateway at ${ipfsGatewayUrl}`);
-    const pools = { pkpKeys: 4, presignatures: 16, keyBatch: 4, presignatureBatch: 8, ...options.pools };
-    const timeouts = { peerMs: 5000, roundMs: 15000, ...options.timeouts };
+    const pools = {
+      pkpKeys: 4,
+      presignatures: 16,
+      keyBatch: 4,
+      presignatureBatch: 8,
+      ...options.pools,
+      ...options.nodeConfig?.pools,
+    };
+    const timeouts = { peerMs: 5000, roundMs: 15000, ...options.timeouts, ...options.nodeConfig?.timeouts };
     for (let i = 0; i < n; i++) {
       const nodeDir = path.join(dataDir, "nodes", `node-${i + 1}`);
       mkdirSync(nodeDir, { recursive: true, mode: 0o700 });
       const config: NodeConfigInput = {
+        ...options.nodeConfig,
         host: "127.0.0.1",
         port: ports[i],
         dataDir: nodeDir,
@@ -207,7 +229,7 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
         },
         pools,
         timeouts,
-        logLevel: options.logLevel ?? "info",
+        logLevel: options.logLevel ?? options.nodeConfig?.logLevel ?? "info",
         ipfsGatewayUrl,
       };
       const configFile = path.join(nodeDir, "config.json");
@@ -224,7 +246,7 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
         logFile: path.join(nodeDir, "node.log"),
         process: undefined as unknown as ManagedProcess,
       };
-      handle.process = spawnNode(handle);
+      handle.process = spawnNode(handle, held[i]);
       children.push(handle.process);
       nodes.push(handle);
     }
@@ -261,6 +283,7 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
     );
     return makeNetwork(info, dataDir, nodes, chain, gateway);
   } catch (e) {
+    await Promise.all(held.map((h) => h.release()));
     for (const h of nodes) await h.process.stop(2000);
     if (chain) await chain.process.stop(2000);
     if (gateway) await gateway.close();
@@ -268,19 +291,25 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
   }
 }
 
-function spawnNode(h: NodeHandle): ManagedProcess {
+/** Starts a node process serving on `socket` (its fd 3); this process's copy is closed once it runs. */
+function spawnNode(h: NodeHandle, socket: HeldPort): ManagedProcess {
   const cmd = nodeCommand(h.configFile);
-  const env = { ...cmd.env };
+  const env: NodeJS.ProcessEnv = { ...cmd.env, PKP_LISTEN_FD: "3" };
   delete env.HARDHAT_NETWORK;
-  return track(
-    new ManagedProcess({
-      label: `node ${h.index} (${h.url})`,
-      command: cmd.command,
-      args: cmd.args,
-      env,
-      logFile: h.logFile,
-    }),
-  );
+  try {
+    return track(
+      new ManagedProcess({
+        label: `node ${h.index} (${h.url})`,
+        command: cmd.command,
+        args: cmd.args,
+        env,
+        logFile: h.logFile,
+        passFds: [socket.fd],
+      }),
+    );
+  } finally {
+    void socket.release();
+  }
 }
 
 /** Refuses a data dir whose network still runs; otherwise clears what an earlier run left. */
@@ -392,7 +421,8 @@ function makeNetwork(
     async restartNode(position, timeoutMs = 60_000) {
       const h = check(position);
       if (!h.process.exit) throw new NetworkError(`${h.process.label} is still running`);
-      h.process = spawnNode(h);
+      // Its port is registered in Staking: the node comes back on the same one.
+      h.process = spawnNode(h, await holdPort(h.port));
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const exit = h.process.exit;

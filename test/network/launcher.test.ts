@@ -16,7 +16,11 @@ import {
   readNetworkFile,
   startNetwork,
 } from "../../src/network";
-import { freePorts, isListening } from "../../src/network/ports";
+import { listeningPort, sleep, startChain } from "../../src/network/chain";
+import { PortInUseError } from "../../src/network/errors";
+import { startGateway } from "../../src/network/gateway";
+import { freePorts, holdPort, holdPorts, isListening } from "../../src/network/ports";
+import { listenOptions } from "../../src/node/main";
 import { expectRejection } from "../helpers/expect";
 
 const tmp = () => mkdtempSync(path.join(os.tmpdir(), "pkp-launcher-"));
@@ -88,6 +92,106 @@ describe("network launcher parts", function () {
       const ports = await freePorts(5);
       expect(new Set(ports).size).to.equal(5);
       for (const port of ports) expect(await isListening(port)).to.equal(false);
+    });
+
+    it("holds distinct listening sockets until they are released", async () => {
+      const held = await holdPorts([0, 0, 0, 0]);
+      try {
+        expect(new Set(held.map((h) => h.port)).size).to.equal(4);
+        for (const h of held) {
+          expect(h.fd).to.be.a("number").and.at.least(3);
+          expect(await isListening(h.port)).to.equal(true);
+        }
+      } finally {
+        await Promise.all(held.map((h) => h.release()));
+      }
+      for (const h of held) expect(await isListening(h.port)).to.equal(false);
+    });
+
+    it("never hands a held port to a server that asks for any free port (the gateway beside the nodes)", async () => {
+      const held = await holdPorts(Array.from({ length: 10 }, () => 0));
+      const gateway = await startGateway({ dir: tmp() });
+      try {
+        expect(held.map((h) => h.port)).to.not.include(gateway.port);
+      } finally {
+        await gateway.close();
+        await Promise.all(held.map((h) => h.release()));
+      }
+    });
+
+    it("refuses a port that is in use with an error naming it, and holds nothing", async () => {
+      const taken = await holdPort();
+      try {
+        const error = await expectRejection(holdPorts([0, taken.port]));
+        expect(error).to.be.instanceOf(NetworkError);
+        expect(error.message).to.contain(`127.0.0.1:${taken.port}`).and.contain("EADDRINUSE");
+      } finally {
+        await taken.release();
+      }
+    });
+
+    it("hands a held socket to a child process, which serves on it after this process let go", async () => {
+      const held = await holdPort();
+      const logFile = path.join(tmp(), "child.log");
+      const script =
+        'require("node:http").createServer((q, r) => r.end("from the child")).listen({ fd: 3 }, () => console.log("serving"))';
+      const child = new ManagedProcess({
+        label: "server",
+        command: process.execPath,
+        args: ["-e", script],
+        logFile,
+        passFds: [held.fd],
+      });
+      await held.release();
+      try {
+        const end = Date.now() + 20_000;
+        while (!readFileSync(logFile, "utf8").includes("serving") && Date.now() < end) await sleep(50);
+        const res = await fetch(`http://127.0.0.1:${held.port}/`);
+        expect(await res.text()).to.equal("from the child");
+      } finally {
+        await child.stop();
+      }
+    });
+
+    it("reads the port hardhat node reports once it listens", () => {
+      expect(
+        listeningPort("Started HTTP and WebSocket JSON-RPC server at http://127.0.0.1:40123/\n"),
+      ).to.equal(40123);
+      expect(
+        listeningPort("\x1b[32mStarted HTTP and WebSocket JSON-RPC server at http://127.0.0.1:8545/\x1b[39m"),
+      ).to.equal(8545);
+      expect(listeningPort("Error: listen EADDRINUSE: address already in use 127.0.0.1:8545")).to.equal(
+        undefined,
+      );
+    });
+
+    it("a node serves on an inherited socket when PKP_LISTEN_FD is set, else on its port", () => {
+      expect(listenOptions("127.0.0.1", 4000, undefined)).to.deep.equal({ host: "127.0.0.1", port: 4000 });
+      expect(listenOptions("127.0.0.1", 4000, "3")).to.deep.equal({ host: "127.0.0.1", fd: 3 });
+      expect(() => listenOptions("127.0.0.1", 4000, "1")).to.throw(/PKP_LISTEN_FD/);
+      expect(() => listenOptions("127.0.0.1", 4000, "x")).to.throw(/PKP_LISTEN_FD/);
+    });
+
+    it("a chain asked for a port in use fails with PortInUseError (and gets one with port 0)", async function () {
+      this.timeout(240_000);
+      const dir = tmp();
+      const taken = await holdPort();
+      try {
+        const error = await expectRejection(
+          startChain({ port: taken.port, logFile: path.join(dir, "a.log") }),
+        );
+        expect(error).to.be.instanceOf(PortInUseError);
+        expect((error as PortInUseError).port).to.equal(taken.port);
+      } finally {
+        await taken.release();
+      }
+      const chain = await startChain({ logFile: path.join(dir, "b.log") });
+      try {
+        expect(chain.port).to.be.above(0);
+        expect(chain.rpcUrl).to.equal(`http://127.0.0.1:${chain.port}`);
+      } finally {
+        await chain.process.stop();
+      }
     });
   });
 

@@ -36,7 +36,7 @@ describe("node chain heads: pushed by the chain, else read per request", functio
 
   before(async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), "pkp-heads-"));
-    chain = await startChain({ port: await freePort(), logFile: path.join(dir, "chain.log") });
+    chain = await startChain({ logFile: path.join(dir, "chain.log") });
   });
 
   after(async () => {

@@ -1,3 +1,4 @@
+import type { AddressInfo } from "node:net";
 import { expect } from "chai";
 import Fastify, { type FastifyInstance } from "fastify";
 import { Wallet } from "ethers";
@@ -9,7 +10,6 @@ import { deriveCommsKeyPair } from "../../src/node/keys";
 import { signEnvelope } from "../../src/node/peers/envelope";
 import { PEER_ROUTE, Peers } from "../../src/node/peers/peers";
 import { runDkgBatch, runPresignBatch } from "../../src/node/protocols/runs";
-import { freePort } from "./harness";
 
 interface Peer {
   wallet: Wallet;
@@ -20,16 +20,9 @@ interface Peer {
 
 async function startPeers(n: number): Promise<{ list: Peer[]; validators: Validator[] }> {
   const wallets = Array.from({ length: n }, () => Wallet.createRandom());
-  const ports = await Promise.all(wallets.map(() => freePort()));
-  const validators = sortValidators(
-    wallets.map((w, k) => ({
-      nodeAddress: w.address,
-      url: `http://127.0.0.1:${ports[k]}`,
-      commsKey: deriveCommsKeyPair(w.privateKey).publicKey,
-    })),
-  );
-  const list: Peer[] = [];
-  for (const [k, w] of wallets.entries()) {
+  let validators: Validator[] = [];
+  const started: { wallet: Wallet; peers: Peers; app: FastifyInstance; url: string }[] = [];
+  for (const w of wallets) {
     const peers = new Peers(
       { address: w.address, wallet: new Wallet(w.privateKey), comms: deriveCommsKeyPair(w.privateKey) },
       () => validators,
@@ -44,14 +37,24 @@ async function startPeers(n: number): Promise<{ list: Peer[]; validators: Valida
         return reply.code(err.status ?? 500).send(errorBody(err, "test"));
       }
     });
-    await app.listen({ host: "127.0.0.1", port: ports[k] });
-    list.push({
-      wallet: w as unknown as Wallet,
-      peers,
-      app,
-      me: validators.find((v) => v.nodeAddress === w.address)!,
-    });
+    // Port 0: each server binds a port the kernel picks, and the validator list names what it got.
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    const address = app.server.address() as AddressInfo;
+    started.push({ wallet: w as unknown as Wallet, peers, app, url: `http://127.0.0.1:${address.port}` });
   }
+  validators = sortValidators(
+    started.map((p) => ({
+      nodeAddress: p.wallet.address,
+      url: p.url,
+      commsKey: deriveCommsKeyPair(p.wallet.privateKey).publicKey,
+    })),
+  );
+  const list: Peer[] = started.map((p) => ({
+    wallet: p.wallet,
+    peers: p.peers,
+    app: p.app,
+    me: validators.find((v) => v.nodeAddress === p.wallet.address)!,
+  }));
   return { list, validators };
 }
 
