@@ -1,6 +1,6 @@
 /**
- * The node's HTTP API (fastify): Lit's v7 routes (`/web/handshake/`, `/web/pkp/sign/v1`), the peer
- * route and `/status`. Bodies are read as raw text and validated by `src/node/wire` (size first,
+ * The node's HTTP API (fastify): Lit's v7 routes (`/web/handshake/` here, `/web/pkp/sign/v1` in
+ * signing/pkpSign.ts, the others in their feature folders), the peer route and `/status`. Bodies are read as raw text and validated by `src/node/wire` (size first,
  * then JSON, then the schema); every error is Lit's JSON error body with its status.
  */
 import { randomBytes } from "node:crypto";
@@ -12,7 +12,8 @@ import type { PkpNode } from "./node";
 import { registerExecuteRoute } from "./execute";
 import { PEER_ROUTE } from "./peers/peers";
 import { registerSessionKeyRoute } from "./sessionKey";
-import { DEFAULT_WIRE_LIMITS, ROUTES, parseJsonBody, parseRequest, parseRequestId } from "./wire";
+import { registerPkpSignRoute } from "./signing/pkpSign";
+import { ROUTES, parseJsonBody, parseRequest } from "./wire";
 import type { HandshakeResponse } from "./wire";
 
 export const NODE_VERSION = "0.1.0";
@@ -92,11 +93,7 @@ export async function buildServer(node: PkpNode): Promise<FastifyInstance> {
     return body;
   });
 
-  app.post(ROUTES.pkpSign, async (req) => {
-    const requestId = parseRequestId(req.headers["x-request-id"]);
-    const body = parseRequest("pkpSign", raw(req), DEFAULT_WIRE_LIMITS);
-    return node.pkpSign(body, requestId);
-  });
+  registerPkpSignRoute(app, node, raw);
 
   registerSessionKeyRoute(app, node, { execute: registerExecuteRoute(app, node) });
 

@@ -1,14 +1,21 @@
+import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import pino from "pino";
 import { expect } from "chai";
 import Fastify, { type FastifyInstance } from "fastify";
 import { Wallet } from "ethers";
 import { secp256k1Group } from "../../src/crypto/group";
 import type { Validator } from "../../src/node/chain";
 import { sortValidators } from "../../src/node/chain";
-import { errorBody, NodeError } from "../../src/node/errors";
-import { deriveCommsKeyPair } from "../../src/node/keys";
+import { ConflictError, errorBody, NodeError } from "../../src/node/errors";
+import { deriveCommsKeyPair, nodeSecretBytes } from "../../src/node/keys";
 import { signEnvelope } from "../../src/node/peers/envelope";
-import { PEER_ROUTE, Peers } from "../../src/node/peers/peers";
+import { PEER_ROUTE, PeerError, Peers } from "../../src/node/peers/peers";
+import { SigningSessions } from "../../src/node/signing/session";
+import { NodeStore } from "../../src/node/storage";
+import { expectRejection } from "../helpers/expect";
 import { runDkgBatch, runPresignBatch } from "../../src/node/protocols/runs";
 
 interface Peer {
@@ -117,6 +124,75 @@ describe("peers (4 in-process peers over HTTP on 127.0.0.1)", function () {
   });
 
   describe("refusals", () => {
+    it("hands the sender a refusal as data: a PeerError with the peer's status and reason", async () => {
+      const [a, b] = net.list;
+      b.peers.on("refuse-for-test", () => {
+        throw new ConflictError("nothing to give", { reason: "NoFreePresignature" });
+      });
+      const error = await expectRejection(
+        a.peers.send(b.me, { session: "r", kind: "refuse-for-test", round: 0 }),
+      );
+      expect(error).to.be.instanceOf(PeerError);
+      expect((error as PeerError).status).to.equal(409);
+      expect((error as PeerError).reason).to.equal("NoFreePresignature");
+      expect((error as PeerError).peer).to.equal(b.me.url);
+    });
+
+    it("an unreachable peer is a PeerError without status or reason", async () => {
+      const [a] = net.list;
+      const closed = Fastify();
+      await closed.listen({ host: "127.0.0.1", port: 0 });
+      const url = `http://127.0.0.1:${(closed.server.address() as AddressInfo).port}`;
+      await closed.close();
+      const error = await expectRejection(
+        a.peers.send({ ...net.list[1].me, url }, { session: "u", kind: "k", round: 0 }, 500),
+      );
+      expect(error).to.be.instanceOf(PeerError);
+      expect((error as PeerError).status).to.equal(undefined);
+      expect((error as PeerError).reason).to.equal(undefined);
+    });
+
+    it("a leader refuses a malformed join (400 MalformedJoin) and keeps serving", async () => {
+      const [a, b] = net.list;
+      const dir = mkdtempSync(path.join(os.tmpdir(), "pkp-peers-store-"));
+      const store = NodeStore.open({ dataDir: dir, nodeSecretKey: nodeSecretBytes(b.wallet.privateKey) });
+      try {
+        const view = {
+          address: b.wallet.address,
+          validators: net.validators,
+          epoch: 1,
+          me: b.me,
+          n: 4,
+          t: 1,
+          quorum: 3,
+        };
+        new SigningSessions({
+          view,
+          timeouts: { peerMs: 2000, roundMs: 2000 },
+          log: pino({ level: "silent" }),
+          store,
+          peers: b.peers,
+          wallet: new Wallet(b.wallet.privateKey),
+        });
+        for (const payload of [
+          {},
+          { requestId: "lit_1", sigName: "s", pubkey: "not hex", hash: "0x00" },
+          null,
+        ]) {
+          const e = a.peers.envelopeFor(b.me, { session: "join/x", kind: "join", round: 0, payload });
+          const r = await post(b.me.url, e);
+          expect(r.status).to.equal(400);
+          expect(r.json.details).to.include("reason: MalformedJoin");
+        }
+        await a.peers.send(b.me, { session: "after-join", kind: "k", round: 1, payload: "ok" });
+        const got = await b.peers.mailbox.wait("after-join", "k", 1, [a.me.index], 1000);
+        expect(got.get(a.me.index)?.payload).to.equal("ok");
+      } finally {
+        store.close();
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
+
     it("refuses an envelope addressed to another node (401 WrongReceiver)", async () => {
       const [a, b, c] = net.list;
       const e = a.peers.envelopeFor(c.me, { session: "x", kind: "k", round: 1, payload: 1 });

@@ -8,6 +8,7 @@ import type { Wallet } from "ethers";
 import type { Logger } from "pino";
 import type { EncryptionKeyPair } from "../../crypto/encryption";
 import type { Validator } from "../chain";
+import { DetailedError } from "../../errors";
 import { InvalidRequestError, UnauthorizedError } from "../errors";
 import { describeIssues } from "../wire";
 import {
@@ -46,14 +47,41 @@ export type PeerHandler = (message: {
   secret: unknown;
 }) => Promise<unknown> | unknown;
 
-export class PeerError extends Error {
+/**
+ * A message to a peer failed: it could not be reached, or it refused. A refusal carries the HTTP
+ * `status` and the `reason` of the peer's error body (Lit's `{errorCode, details: ["reason: …"]}`),
+ * so that callers branch on data, not on message text.
+ */
+export class PeerError extends DetailedError {
   override name = "PeerError";
+  /** The peer's HTTP status (undefined when it could not be reached). */
+  readonly status: number | undefined;
+  /** The peer's machine-readable reason (undefined when it could not be reached). */
+  readonly reason: string | undefined;
+
   constructor(
     message: string,
     readonly peer: string,
-    options?: { cause?: unknown },
+    options: { cause?: unknown; status?: number; reason?: string } = {},
   ) {
-    super(message, options);
+    super(message, { cause: options.cause });
+    this.status = options.status;
+    this.reason = options.reason;
+  }
+}
+
+/** The reason in a node's error body: its `reason: …` detail, else its error code. */
+export function reasonOf(body: string): string | undefined {
+  try {
+    const parsed: unknown = JSON.parse(body);
+    if (typeof parsed !== "object" || parsed === null) return undefined;
+    const { details, errorCode } = parsed as { details?: unknown; errorCode?: unknown };
+    if (Array.isArray(details))
+      for (const d of details)
+        if (typeof d === "string" && d.startsWith("reason: ")) return d.slice("reason: ".length);
+    return typeof errorCode === "string" ? errorCode : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -170,7 +198,10 @@ export class Peers {
         });
         const text = res.body.toString("utf8");
         if (res.status < 200 || res.status >= 300)
-          throw new PeerError(`peer refused ${m.kind}: ${res.status} ${text.slice(0, 300)}`, to.url);
+          throw new PeerError(`peer refused ${m.kind}: ${res.status} ${text.slice(0, 300)}`, to.url, {
+            status: res.status,
+            reason: reasonOf(text),
+          });
         const json = JSON.parse(text) as { reply?: unknown };
         return json.reply;
       } catch (e) {

@@ -1,5 +1,5 @@
 /**
- * The signing-session agreement (design § Signing sessions). For a client request id and sigName
+ * The signing-session agreement (docs/architecture.md, "Signing"). For a client request id and sigName
  * the leader is the validator first in the order of keccak256(requestId ‖ sigName ‖ nodeAddress).
  * Every node that passed the permission check sends the leader `join {requestId, sigName, pubkey,
  * hash}`; once 2t+1 joins with the same (pubkey, hash) are in, the leader fixes S = the first 2t+1
@@ -13,6 +13,7 @@
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils";
 import { getBytes, keccak256 } from "ethers";
 import type { Validator } from "../chain";
+import { ConflictError } from "../errors";
 
 export interface JoinRequest {
   requestId: string;
@@ -89,14 +90,16 @@ export function requestEntropy(requestId: string, sigName: string): Uint8Array {
 interface Pending {
   groups: Map<string, number[]>;
   decision?: Decision;
-  failure?: string;
+  failure?: Error;
   waiters: (() => void)[];
   created: number;
   timer?: NodeJS.Timeout;
 }
 
-/** The message of a leader's refusal when too few nodes joined in time (joiners stop asking others). */
+/** The reason of a leader's refusal when too few nodes joined in time (joiners stop asking others). */
 export const TOO_FEW_JOINS = "TooFewJoins";
+/** The reason of a leader's refusal when it owns no free presignature the signing set holds. */
+export const NO_FREE_PRESIGNATURE = "NoFreePresignature";
 
 /**
  * The leader's side: collects joins per request and decides once. `decide` picks and durably
@@ -132,7 +135,10 @@ export class LeaderBook {
       if (created.decision === undefined) {
         created.timer = setTimeout(() => {
           if (created.decision === undefined && created.failure === undefined) {
-            created.failure = `${TOO_FEW_JOINS}: fewer than ${this.quorum()} nodes joined the signing session within ${windowMs} ms`;
+            created.failure = new ConflictError(
+              `fewer than ${this.quorum()} nodes joined the signing session within ${windowMs} ms`,
+              { reason: TOO_FEW_JOINS },
+            );
             this.#wake(created);
           }
         }, windowMs);
@@ -148,7 +154,7 @@ export class LeaderBook {
         try {
           p.decision = this.decide(join, set);
         } catch (e) {
-          p.failure = (e as Error).message;
+          p.failure = e instanceof Error ? e : new Error(String(e));
         }
         this.#wake(p);
       }
@@ -157,7 +163,7 @@ export class LeaderBook {
       const pending = p;
       await new Promise<void>((resolve) => pending.waiters.push(resolve));
     }
-    if (p.failure !== undefined) throw new Error(p.failure);
+    if (p.failure !== undefined) throw p.failure;
     return p.decision!;
   }
 

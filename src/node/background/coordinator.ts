@@ -1,0 +1,380 @@
+/**
+ * The background work of a node: every second it looks at which validators answer, and the first
+ * live validator (the coordinator) keeps the network supplied, in this order: the network BLS key
+ * (a DKG, then every node votes it into PubkeyRouter), PKP keys (DKG batches, routed on-chain with
+ * 2t+1 validator signatures), and presignatures (batches whose every presignature has one owner, the
+ * only leader that may assign it). Every node runs the batches the coordinator starts (`start`
+ * messages) and sends the coordinator its routing signatures (`routing-sig`).
+ */
+import { randomBytes } from "node:crypto";
+import { bytesToHex } from "@noble/hashes/utils";
+import { getBytes } from "ethers";
+import type { Logger } from "pino";
+
+import { blsG1Group, secp256k1Group } from "../../crypto/group";
+import { request } from "../../transport";
+import type { Chain, RoutingSignature, Validator } from "../chain";
+import type { NodeConfig } from "../config";
+import type { NetworkKey } from "../networkKey";
+import { routingSigPayload, startPayload, type Purpose, type StartPayload } from "../peers/messages";
+import type { Peers } from "../peers/peers";
+import { keyShareToJson } from "../protocols/codec";
+import { runDkgBatch, runPresignBatch, type RunContext } from "../protocols/runs";
+import { planPresignatureOwners } from "../signing/leader";
+import type { NodeStore } from "../storage";
+import type { ValidatorView } from "../view";
+
+const jsonBytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
+
+/** What of a node the coordinator needs. */
+export interface CoordinatorDeps {
+  readonly view: ValidatorView;
+  readonly config: Pick<NodeConfig, "pools" | "timeouts">;
+  readonly log: Logger;
+  readonly chain: Pick<
+    Chain,
+    | "rootKeys"
+    | "unmintedRoutedCount"
+    | "voteForRootKeys"
+    | "signRouting"
+    | "consensusCount"
+    | "setRoutingDataBatch"
+  >;
+  readonly store: Pick<
+    NodeStore,
+    | "presignatureCounts"
+    | "freePresignaturesByOwner"
+    | "putKeyShares"
+    | "insertPresignatures"
+    | "markKeySharesRouted"
+  >;
+  /** The whole peer network: the protocol runs exchange their rounds over it. */
+  readonly peers: Peers;
+  readonly networkKey: NetworkKey;
+}
+
+export class Coordinator {
+  /** Routed PKP keys not yet minted (refreshed by the coordinator every step, by others now and then). */
+  routedCount = 0;
+  /** Whether PubkeyRouter holds the network BLS key. */
+  rootKeyOnChain = false;
+  #busy = false;
+  /** Until when the coordinator waits for its last key batch to be routed (0: not waiting). */
+  #routingUntil = 0;
+  #live = new Set<string>();
+  #routingSigs = new Map<string, Map<number, { pubkey: string; sig: RoutingSignature }[]>>();
+  #routingSubmitted = new Set<string>();
+  #voted = false;
+  #voting: Promise<void> | undefined;
+  #lastLevels = "";
+  /** Background steps so far (some work runs every few steps on nodes that do not coordinate). */
+  #tick = 0;
+  /** Protocol sessions this node started (a repeated start message is not run again). */
+  readonly #sessionsStarted = new Set<string>();
+  /** The coordinator is filling the presignature pool up to its target (until every owner has its share). */
+  #presignFilling = false;
+
+  constructor(private readonly deps: CoordinatorDeps) {
+    deps.peers.on("start", ({ envelope, from }) => this.#onStart(envelope.payload, from));
+    deps.peers.on("routing-sig", ({ envelope, from }) => {
+      void this.#onRoutingSig(envelope.payload, from);
+    });
+  }
+
+  /** The pool the coordinator fills: ceil(target / N) presignatures for each of the N owners. */
+  presignatureTarget(): number {
+    const n = Math.max(this.deps.view.n, 1);
+    return n * Math.ceil(this.deps.config.pools.presignatures / n);
+  }
+
+  isCoordinator(): boolean {
+    const first = this.deps.view.validators.find((v) => this.#live.has(v.nodeAddress));
+    return first !== undefined && first.nodeAddress === this.deps.view.address;
+  }
+
+  /**
+   * Which validators answer, as far as this node needs to know: the coordinator is the first live
+   * validator, so a node probes only those before it, and, when none of them is up (it coordinates),
+   * the others too (a batch needs everyone). N·(N−1)/2 probes a second instead of N·(N−1).
+   */
+  async #liveView(me: Validator): Promise<Set<string>> {
+    const validators = this.deps.view.validators;
+    const before = validators.filter((v) => v.index < me.index);
+    const up = await Promise.all(before.map((v) => this.#probe(v)));
+    const live = new Set(before.filter((_, k) => up[k]).map((v) => v.nodeAddress));
+    live.add(me.nodeAddress);
+    if (live.size === 1) {
+      const after = validators.filter((v) => v.index > me.index);
+      const upAfter = await Promise.all(after.map((v) => this.#probe(v)));
+      for (const [k, v] of after.entries()) if (upAfter[k]) live.add(v.nodeAddress);
+    }
+    return live;
+  }
+
+  async #probe(v: Validator): Promise<boolean> {
+    if (v.nodeAddress === this.deps.view.address) return true;
+    try {
+      const res = await request(v.url + "/status", {
+        method: "GET",
+        timeoutMs: Math.min(3000, this.deps.config.timeouts.peerMs),
+        keepAlive: true,
+      });
+      return res.status === 200;
+    } catch {
+      return false;
+    }
+  }
+
+  /** One background step (the node runs one a second). */
+  async step(): Promise<void> {
+    const { view, chain, store, config, log } = this.deps;
+    const me = view.me;
+    if (me === undefined) return;
+    // The coordinator probes every second (a batch needs everyone up); the others, which only need
+    // to notice that every validator before them is down, every third second.
+    const tick = this.#tick++;
+    if (this.isCoordinator() || tick % 3 === 0) this.#live = await this.#liveView(me);
+    if (!this.rootKeyOnChain) {
+      const roots = await chain.rootKeys();
+      this.rootKeyOnChain = roots.some((k) => k.keyType === 1n);
+    }
+    // The routed-key count matters to the coordinator; the others refresh it now and then (status).
+    if (this.isCoordinator() || tick % 5 === 0) this.routedCount = await chain.unmintedRoutedCount();
+    const share = this.deps.networkKey.share();
+    if (share !== undefined && !this.rootKeyOnChain && !this.#voted) await this.#vote();
+    const presigs = store.presignatureCounts();
+    const levels = `${this.routedCount}/${presigs.free}/${presigs.used}`;
+    if (levels !== this.#lastLevels) {
+      this.#lastLevels = levels;
+      log.info(
+        {
+          pkpKeysRouted: this.routedCount,
+          pkpKeysTarget: config.pools.pkpKeys,
+          presignatures: presigs.free,
+          presignaturesUsed: presigs.used,
+          presignaturesTarget: config.pools.presignatures,
+        },
+        "pool levels",
+      );
+    }
+    if (!this.isCoordinator() || this.#busy) return;
+    const everyoneUp = this.#live.size === view.validators.length;
+    if (!everyoneUp || view.validators.length < 4) return;
+    if (share === undefined && !this.rootKeyOnChain) return this.#coordinate("network-key", 1);
+    if (share === undefined) return;
+    // Each presignature has one owner (the only leader that may assign it), fixed in the batch that
+    // makes it: keep every owner supplied, refilling an owner that fell below half its share. The plan
+    // is made every tick, so that a fill that ended while a key batch ran stops being "filling".
+    const plan = planPresignatureOwners(
+      store.freePresignaturesByOwner(),
+      view.n,
+      config.pools.presignatures,
+      config.pools.presignatureBatch,
+      this.#presignFilling,
+    );
+    this.#presignFilling = plan.filling;
+    // A key batch is routed after its run (validator signatures, then one transaction): until that
+    // is mined, the routed count does not show it, and starting another batch made twice the keys.
+    if (this.routedCount < config.pools.pkpKeys && Date.now() >= this.#routingUntil) {
+      this.#routingUntil = Date.now() + 60_000;
+      return this.#coordinate("pkp-keys", config.pools.keyBatch);
+    }
+    // Refill as soon as an owner falls below half its share, also while clients sign: a batch takes
+    // CPU from signing, but waiting until an owner ran dry let sustained load empty the whole pool
+    // (every leader empty: requests refused) before the first batch started.
+    if (plan.owners.length > 0)
+      return this.#coordinate("presign", plan.owners.length, { owners: plan.owners });
+  }
+
+  #vote(): Promise<void> {
+    this.#voting ??= this.#doVote().finally(() => {
+      this.#voting = undefined;
+    });
+    return this.#voting;
+  }
+
+  async #doVote(): Promise<void> {
+    if (this.#voted) return;
+    const share = this.deps.networkKey.share();
+    if (share === undefined) return;
+    try {
+      await this.deps.chain.voteForRootKeys(blsG1Group.pointToBytes(share.publicKey));
+      this.#voted = true;
+      this.deps.log.info({ networkKey: this.deps.networkKey.publicKeyHex() }, "voted for the network key");
+    } catch (e) {
+      if (alreadyDecided(e)) this.#voted = true;
+      else this.deps.log.warn({ err: (e as Error).message }, "root key vote failed");
+    }
+  }
+
+  async #coordinate(purpose: Purpose, count: number, extra: { owners?: number[] } = {}): Promise<void> {
+    const { view, peers, log } = this.deps;
+    const session = `${purpose}/${view.epoch}/${Date.now()}/${randomBytes(6).toString("hex")}`;
+    log.info({ session, purpose, count }, "starting a protocol session");
+    // #onStart on this node clears the flag when its own run ends.
+    this.#busy = true;
+    const payload: StartPayload = {
+      session,
+      purpose,
+      count,
+      participants: view.validators.map((v) => v.nodeAddress),
+      ...extra,
+    };
+    await peers.broadcast(view.validators, { session, kind: "start", round: 0, payload });
+  }
+
+  #onStart(payload: unknown, from: Validator): { accepted: boolean } {
+    const { view, log } = this.deps;
+    const parsed = startPayload.safeParse(payload);
+    if (!parsed.success) return { accepted: false };
+    const p = parsed.data;
+    const participants = view.validators.filter((v) => p.participants.includes(v.nodeAddress));
+    const me = view.me;
+    if (me === undefined || participants.length !== p.participants.length) return { accepted: false };
+    // A start the coordinator sent again (its first try timed out while this node was busy) must not
+    // run the session a second time: the second run's messages would clash with the first's.
+    if (this.#sessionsStarted.has(p.session)) return { accepted: true };
+    const owners = p.owners;
+    if (
+      p.purpose === "presign" &&
+      !(
+        owners !== undefined &&
+        owners.length === p.count &&
+        owners.every((o) => participants.some((v) => v.index === o))
+      )
+    )
+      return { accepted: false };
+    this.#sessionsStarted.add(p.session);
+    if (this.#sessionsStarted.size > 10_000) this.#sessionsStarted.clear();
+    this.#busy = true;
+    const ctx: RunContext = {
+      peers: this.deps.peers,
+      me,
+      participants,
+      roundMs: this.deps.config.timeouts.roundMs,
+      log,
+    };
+    void this.#run(ctx, p, from).finally(() => {
+      this.#busy = false;
+    });
+    return { accepted: true };
+  }
+
+  /** Runs one batch the coordinator started and keeps what it made. */
+  async #run(ctx: RunContext, p: StartPayload, from: Validator): Promise<void> {
+    const { view, chain, store, peers, log } = this.deps;
+    const started = Date.now();
+    try {
+      if (p.purpose === "network-key") {
+        const [r] = await runDkgBatch(ctx, blsG1Group, 2 * view.t, p.session, 1);
+        // One share per DKG session; the kv entry names the current one (a re-run replaces it).
+        this.deps.networkKey.save(p.session, r);
+        log.info(
+          { session: p.session, ms: Date.now() - started, qualified: r.qualified },
+          "network key made",
+        );
+        await this.#vote();
+      } else if (p.purpose === "pkp-keys") {
+        const results = await runDkgBatch(ctx, secp256k1Group, view.t, p.session, p.count);
+        const keys = results.map((r) => ({
+          pubkey: "0x" + bytesToHex(r.publicKey.toBytes(false)),
+          share: keyShareToJson(r),
+        }));
+        store.putKeyShares(keys.map((k) => ({ keyId: k.pubkey, share: jsonBytes(k.share) })));
+        const sigs = [];
+        for (const k of keys)
+          sigs.push({ pubkey: k.pubkey, sig: await chain.signRouting(getBytes(k.pubkey)) });
+        log.info({ session: p.session, ms: Date.now() - started, keys: keys.length }, "pkp keys made");
+        await peers.send(from, {
+          session: p.session,
+          kind: "routing-sig",
+          round: 0,
+          payload: { session: p.session, sigs },
+        });
+      } else {
+        const owners = p.owners ?? [];
+        const out = await runPresignBatch(ctx, view.t, p.session, p.count);
+        store.insertPresignatures(
+          out.map((o, k) => ({
+            id: o.presignature.id,
+            holders: o.holders,
+            owner: owners[k],
+            value: jsonBytes(o.presignature.toJSON("uncompressed")),
+          })),
+        );
+        log.info(
+          {
+            session: p.session,
+            ms: Date.now() - started,
+            count: out.length,
+            pool: store.presignatureCounts().free,
+          },
+          "presignatures made",
+        );
+      }
+    } catch (e) {
+      log.error({ session: p.session, err: (e as Error).message }, "protocol session failed");
+      if (p.purpose === "pkp-keys") this.#routingUntil = 0; // nothing to wait for
+    }
+  }
+
+  async #onRoutingSig(payload: unknown, from: Validator): Promise<void> {
+    const { chain, store, log } = this.deps;
+    const parsed = routingSigPayload.safeParse(payload);
+    if (!parsed.success) {
+      log.warn({ from: from.url }, "malformed routing signatures ignored");
+      return;
+    }
+    const p = parsed.data;
+    const needed = await chain.consensusCount();
+    let bySigner = this.#routingSigs.get(p.session);
+    if (bySigner === undefined) {
+      bySigner = new Map();
+      this.#routingSigs.set(p.session, bySigner);
+    }
+    if (bySigner.has(from.index)) return;
+    bySigner.set(from.index, p.sigs);
+    if (bySigner.size < needed || this.#routingSubmitted.has(p.session)) return;
+    this.#routingSubmitted.add(p.session);
+    // Every signer must have signed the same keys (they ran the same DKGs).
+    const lists = [...bySigner.values()];
+    const pubkeys = lists[0].map((s) => s.pubkey);
+    const signatures = pubkeys.map((pk) =>
+      lists
+        .slice(0, needed)
+        .map((list) => list.find((s) => s.pubkey === pk)?.sig)
+        .filter((s) => s !== undefined),
+    );
+    if (signatures.some((s) => s.length < needed)) {
+      log.error({ session: p.session }, "validators disagree on the keys of a batch");
+      this.#routingUntil = 0;
+      return;
+    }
+    try {
+      const hash = await chain.setRoutingDataBatch(
+        pubkeys.map((k) => getBytes(k)),
+        signatures,
+      );
+      store.markKeySharesRouted(pubkeys);
+      log.info({ session: p.session, keys: pubkeys.length, tx: hash }, "keys routed");
+      this.routedCount = await chain.unmintedRoutedCount();
+    } catch (e) {
+      log.error({ session: p.session, err: (e as Error).message }, "routing failed");
+    } finally {
+      this.#routingUntil = 0;
+    }
+  }
+}
+
+/** A vote refused because the network key is already voted (by this node, or set). */
+function alreadyDecided(error: unknown): boolean {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const revert = (e as { revert?: { name?: unknown } }).revert;
+    if (
+      typeof revert?.name === "string" &&
+      /^PubkeyRouter(AlreadyVoted|RootKeysAlreadySet)$/.test(revert.name)
+    )
+      return true;
+  }
+  return /AlreadyVoted|RootKeysAlreadySet/.test((error as Error).message);
+}
