@@ -5,11 +5,10 @@
  * transaction. Two things put that answer out of step: a provider that caches identical requests
  * (ethers' default `cacheTimeout` of 250 ms hands the previous transaction's count to the next one:
  * "Nonce too low"), and two transactions prepared at once from the same account (both read the same
- * count). `SequencedSigner` sends one transaction at a time per account and takes the larger of the
- * chain's pending count (asked with `send`, past the provider's cache) and its own count of what it
- * has sent; after any failed send (a revert in
- * gas estimation, a dropped connection) it forgets its own count and believes the chain again, so a
- * retried attempt never reuses or skips a nonce.
+ * count). `SequencedSigner` sends one transaction at a time per account, and before each one asks
+ * the chain for the account's pending count past the provider's cache. It keeps no count of its own:
+ * after a failed send, a retried attempt, a transaction sent elsewhere, or a chain that went back to
+ * a snapshot (Hardhat's `loadFixture`), the chain's answer is the right nonce.
  *
  * An account the RPC holds (`JsonRpcSigner`, `eth_sendTransaction`) gets its nonce from the node
  * itself; its transactions are only serialised.
@@ -31,8 +30,6 @@ export class SequencedSigner extends AbstractSigner {
   /** The signer that signs and sends. */
   readonly inner: Signer;
   #queue: Promise<unknown> = Promise.resolve();
-  /** The nonce after the last transaction this signer sent; undefined = ask the chain only. */
-  #next: number | undefined;
 
   constructor(inner: Signer) {
     super(inner.provider);
@@ -48,9 +45,7 @@ export class SequencedSigner extends AbstractSigner {
   }
 
   override async getNonce(blockTag?: string): Promise<number> {
-    if (blockTag !== "pending") return this.inner.getNonce(blockTag);
-    const chain = await this.#pendingCount();
-    return this.#next === undefined ? chain : Math.max(chain, this.#next);
+    return blockTag === "pending" ? this.#pendingCount() : this.inner.getNonce(blockTag);
   }
 
   /** The chain's pending transaction count, asked past the provider's request cache where it has one. */
@@ -86,14 +81,7 @@ export class SequencedSigner extends AbstractSigner {
     const send = async (): Promise<TransactionResponse> => {
       const assignsItself = this.inner instanceof JsonRpcSigner;
       const nonce = tx.nonce ?? (assignsItself ? undefined : await this.getNonce("pending"));
-      try {
-        const response = await this.inner.sendTransaction(nonce === undefined ? tx : { ...tx, nonce });
-        this.#next = assignsItself ? undefined : response.nonce + 1;
-        return response;
-      } catch (error) {
-        this.#next = undefined;
-        throw error;
-      }
+      return this.inner.sendTransaction(nonce === undefined ? tx : { ...tx, nonce });
     };
     const result = this.#queue.then(send, send);
     this.#queue = result.catch(() => undefined);

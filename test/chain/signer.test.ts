@@ -32,16 +32,9 @@ describe("SequencedSigner: one account's transactions with nonces the chain agre
 
   const to = () => Wallet.createRandom().address;
 
-  it("a plain wallet on a caching provider reuses a nonce when it sends twice in quick succession", async () => {
-    // The flake this signer fixes: the second transaction gets the first one's cached count.
-    const wallet = new Wallet(KEY, provider);
-    await (await wallet.sendTransaction({ to: to(), value: 1n })).wait();
-    expect((await expectRejection(wallet.sendTransaction({ to: to(), value: 1n }))).message).to.match(
-      /nonce/i,
-    );
-  });
-
-  it("sends back-to-back transactions on the same caching provider, each with the next nonce", async () => {
+  // A plain wallet on this provider reuses a nonce when its second transaction follows the first
+  // within 250 ms (the sessions e2e flake); whether it does depends on timing, so it is not a test.
+  it("sends back-to-back transactions on a caching provider, each with the next nonce", async () => {
     const signer = new SequencedSigner(new Wallet(KEY, provider));
     const first = await signer.sendTransaction({ to: to(), value: 1n });
     await first.wait();
@@ -85,6 +78,17 @@ describe("SequencedSigner: one account's transactions with nonces the chain agre
     } finally {
       fresh.destroy();
     }
+  });
+
+  it("takes the chain's count after the chain went back to a snapshot", async () => {
+    const signer = new SequencedSigner(new Wallet(KEY, provider));
+    const snapshot: string = await provider.send("evm_snapshot", []);
+    const first = await signer.sendTransaction({ to: to(), value: 1n });
+    await first.wait();
+    expect(await provider.send("evm_revert", [snapshot])).to.equal(true);
+    const again = await signer.sendTransaction({ to: to(), value: 1n });
+    expect(again.nonce).to.equal(first.nonce);
+    expect((await again.wait())?.status).to.equal(1);
   });
 
   it("is one queue per signer object: sequenced() returns the same SequencedSigner", () => {
