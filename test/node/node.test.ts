@@ -4,6 +4,7 @@
  * /web/pkp/sign/v1, every refusal, and a node killed with -9 and restarted.
  */
 import { expect } from "chai";
+import { Chain } from "../../src/node/chain";
 import { randomBytes } from "node:crypto";
 import {
   Interface,
@@ -151,6 +152,16 @@ describe("node processes (4 nodes, real chain)", function () {
         expect(a.body.subnetPublicKey).to.match(/^[0-9a-f]{96}$/);
         expect(a.body.hdRootPubkeys).to.deep.equal([]);
         expect(a.body.latestBlockhash).to.match(/^0x[0-9a-f]{64}$/);
+      }
+    });
+
+    it("takes a vote that comes too late for data: 'already' (PubkeyRouter's custom error decoded), not a failure", async () => {
+      const roots = (await h.contracts.pubkeyRouter.getRootKeys(h.addresses.staking)) as { pubkey: string }[];
+      const chain = new Chain(h.rpcUrl, 31337, h.nodes[0].key, h.addresses);
+      try {
+        expect(await chain.voteForRootKeys(getBytes(roots[0].pubkey))).to.equal("already");
+      } finally {
+        chain.destroy();
       }
     });
 

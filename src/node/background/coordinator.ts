@@ -198,12 +198,12 @@ export class Coordinator {
     const share = this.deps.networkKey.share();
     if (share === undefined) return;
     try {
-      await this.deps.chain.voteForRootKeys(blsG1Group.pointToBytes(share.publicKey));
+      const outcome = await this.deps.chain.voteForRootKeys(blsG1Group.pointToBytes(share.publicKey));
       this.#voted = true;
-      this.deps.log.info({ networkKey: this.deps.networkKey.publicKeyHex() }, "voted for the network key");
+      if (outcome === "voted")
+        this.deps.log.info({ networkKey: this.deps.networkKey.publicKeyHex() }, "voted for the network key");
     } catch (e) {
-      if (alreadyDecided(e)) this.#voted = true;
-      else this.deps.log.warn({ err: (e as Error).message }, "root key vote failed");
+      this.deps.log.warn({ err: (e as Error).message }, "root key vote failed");
     }
   }
 
@@ -364,17 +364,4 @@ export class Coordinator {
       this.#routingUntil = 0;
     }
   }
-}
-
-/** A vote refused because the network key is already voted (by this node, or set). */
-function alreadyDecided(error: unknown): boolean {
-  for (let e: unknown = error; e instanceof Error; e = e.cause) {
-    const revert = (e as { revert?: { name?: unknown } }).revert;
-    if (
-      typeof revert?.name === "string" &&
-      /^PubkeyRouter(AlreadyVoted|RootKeysAlreadySet)$/.test(revert.name)
-    )
-      return true;
-  }
-  return /AlreadyVoted|RootKeysAlreadySet/.test((error as Error).message);
 }
