@@ -9,11 +9,14 @@
  * Transpile-only, like ts-node's `transpile-only` mode: type errors are the typecheck's job
  * (`npm run typecheck`). Outputs carry inline source maps (nodes run with `--enable-source-maps`,
  * so stack traces name the TypeScript lines). Each output is written to a temporary file and
- * renamed, so two launchers building at once never leave a torn file.
+ * renamed, so two launchers building at once never leave a torn file. The output of a source that no
+ * longer exists is removed: a module moved from `x.ts` to `x/index.ts` must not be shadowed by the
+ * old `x.js` (Node resolves `./x` to the file before the folder).
  */
 import {
   existsSync,
   mkdirSync,
+  rmSync,
   readdirSync,
   readFileSync,
   renameSync,
@@ -37,11 +40,13 @@ export interface RuntimeBuildOptions {
   outDir?: string;
 }
 
-function sources(dir: string, out: string[] = []): string[] {
+/** Files under `dir` whose name ends with `ending` (and not with `except`). */
+function filesUnder(dir: string, ending: string, except?: string, out: string[] = []): string[] {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const full = path.join(dir, entry.name);
-    if (entry.isDirectory()) sources(full, out);
-    else if (entry.name.endsWith(".ts") && !entry.name.endsWith(".d.ts")) out.push(full);
+    if (entry.isDirectory()) filesUnder(full, ending, except, out);
+    else if (entry.name.endsWith(ending) && (except === undefined || !entry.name.endsWith(except)))
+      out.push(full);
   }
   return out;
 }
@@ -51,6 +56,8 @@ export interface RuntimeBuild {
   dir: string;
   /** Files transpiled by this call (0 when everything was up to date). */
   transpiled: number;
+  /** Outputs removed because their source is gone. */
+  removed: number;
   ms: number;
 }
 
@@ -59,11 +66,14 @@ export function ensureRuntimeBuild(options: RuntimeBuildOptions = {}): RuntimeBu
   const { root = ROOT, trees = TREES, outDir = RUNTIME_DIR } = options;
   const t0 = performance.now();
   const stale: { src: string; out: string }[] = [];
+  const outputs = new Set<string>();
+  let removed = 0;
   for (const tree of trees) {
     const base = path.join(root, tree);
     if (!existsSync(base)) continue;
-    for (const src of sources(base)) {
+    for (const src of filesUnder(base, ".ts", ".d.ts")) {
       const out = path.join(outDir, path.relative(root, src)).replace(/\.ts$/, ".js");
+      outputs.add(out);
       let fresh = false;
       try {
         fresh = statSync(out).mtimeMs >= statSync(src).mtimeMs;
@@ -71,6 +81,13 @@ export function ensureRuntimeBuild(options: RuntimeBuildOptions = {}): RuntimeBu
         fresh = false;
       }
       if (!fresh) stale.push({ src, out });
+    }
+    const built = path.join(outDir, tree);
+    if (!existsSync(built)) continue;
+    for (const out of filesUnder(built, ".js")) {
+      if (outputs.has(out)) continue;
+      rmSync(out, { force: true });
+      removed++;
     }
   }
   if (stale.length > 0) {
@@ -93,5 +110,5 @@ export function ensureRuntimeBuild(options: RuntimeBuildOptions = {}): RuntimeBu
       renameSync(tmp, out);
     }
   }
-  return { dir: outDir, transpiled: stale.length, ms: performance.now() - t0 };
+  return { dir: outDir, transpiled: stale.length, removed, ms: performance.now() - t0 };
 }

@@ -4,7 +4,7 @@
  */
 import { expect } from "chai";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ensureRuntimeBuild } from "../../src/runtimeBuild";
@@ -43,6 +43,22 @@ describe("runtime build (dist/runtime)", () => {
     expect(ensureRuntimeBuild({ root, trees: ["src"], outDir }).transpiled).to.equal(1);
     const out = execFileSync(process.execPath, [path.join(outDir, "src", "main.js")], { encoding: "utf8" });
     expect(JSON.parse(out)).to.deep.equal({ value: 7 });
+  });
+
+  it("removes the output of a source that is gone, so a module moved into a folder is not shadowed", () => {
+    const { root, outDir } = tree();
+    ensureRuntimeBuild({ root, trees: ["src"], outDir });
+    // lib/value.ts becomes lib/value/index.ts: the old lib/value.js would win over lib/value/index.js.
+    rmSync(path.join(root, "src", "lib", "value.ts"));
+    mkdirSync(path.join(root, "src", "lib", "value"));
+    writeFileSync(path.join(root, "src", "lib", "value", "index.ts"), "export const value: number = 43;\n");
+    const second = ensureRuntimeBuild({ root, trees: ["src"], outDir });
+    expect(second.removed).to.equal(1);
+    expect(second.transpiled).to.equal(1);
+    expect(existsSync(path.join(outDir, "src", "lib", "value.js"))).to.equal(false);
+    const out = execFileSync(process.execPath, [path.join(outDir, "src", "main.js")], { encoding: "utf8" });
+    expect(JSON.parse(out)).to.deep.equal({ value: 43 });
+    expect(ensureRuntimeBuild({ root, trees: ["src"], outDir }).removed).to.equal(0);
   });
 
   it("keeps the repository's build up to date for the node command", () => {

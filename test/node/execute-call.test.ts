@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
 import { cidOf } from "../../src/chain/cid";
-import { buildCapabilities, type RunContext, type RunOutputs } from "../../src/node/execute/capabilities";
+import { buildCapabilities, type RunContext, type RunOutputs } from "../../src/node/actions";
 import { childRunner } from "../../src/node/execute/service";
 import type { PkpNode } from "../../src/node/node";
 import { SandboxPool, type LitAuthContext } from "../../src/node/sandbox";

@@ -8,7 +8,7 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { cidOf } from "../../src/chain/cid";
 import { NodeError } from "../../src/node/errors";
-import { codeByCid, inlineCode } from "../../src/node/execute/code";
+import { codeByCid, inlineCode } from "../../src/node/actions/code";
 
 async function refusal(promise: Promise<unknown>): Promise<NodeError> {
   try {

@@ -13,7 +13,7 @@ import { randomBytes } from "node:crypto";
 import { Wallet, parseEther, type JsonRpcProvider, type Signer } from "ethers";
 import { cidOf } from "../../src/chain/cid";
 import { startNetwork, type Network } from "../../src/network";
-import { NOT_DECRYPTED_ON_THIS_NODE } from "../../src/node/execute/decryption";
+import { NOT_DECRYPTED_ON_THIS_NODE } from "../../src/node/actions/decryption";
 import {
   LIT_ABILITY,
   accessControlConditionResource,

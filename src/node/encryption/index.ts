@@ -17,31 +17,26 @@
 import { bytesToHex } from "@noble/hashes/utils";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { encodeShareHex, signShare, verify as blsVerify } from "../../crypto/bls";
-import {
-  CONDITION_KINDS,
-  IDENTITY_PREFIX,
-  hashConditionsHex,
-  type ConditionKind,
-} from "../../crypto/conditions";
 import { blsG1Group } from "../../crypto/group";
 import { AuthCache, authenticate, decryptionCapability, type Authenticated } from "../auth";
 import {
   ConditionChains,
   checkConditions,
+  decryptionRequest,
   litParamsFromAuthSig,
   prepareConditions,
-  unifiedConditionType,
+  type DecryptionRequest,
   type RunActionCondition,
 } from "../conditions";
-import { InternalError, InvalidRequestError } from "../errors";
+import { InternalError } from "../errors";
 import type { PkpNode } from "../node";
-import { createActionConditionRunner } from "./actionConditions";
+import { createActionConditionRunner } from "../actions/actionConditions";
 import { DEFAULT_WIRE_LIMITS, ROUTES, parseRequest, type EncryptionSignRequest } from "../wire";
 import type { EncryptionSignResponse } from "../wire";
 
 export interface EncryptionRouteOptions {
   /**
-   * Runs Lit Action conditions (`ipfs://<CID>`); default: the node's own runner (actionConditions.ts);
+   * Runs Lit Action conditions (`ipfs://<CID>`); default: the node's own runner (actions/actionConditions.ts);
    * `null`: refuse them as unavailable.
    */
   runActionCondition?: RunActionCondition | null;
@@ -54,55 +49,6 @@ export interface EncryptionSignExtras {
     index: number;
     /** Every participant's public key share (compressed G1 hex), by index. */
     publicKeyShares: Record<string, string>;
-  };
-}
-
-type Json = Record<string, unknown>;
-
-/**
- * Unified conditions as Lit's client sends them have lost `conditionType` (its canonical form drops
- * it); our hashing needs it to pick each condition's canonical form, so it is put back from the shape.
- */
-function withConditionTypes(conditions: readonly unknown[]): unknown[] {
-  return conditions.map((c) => {
-    if (Array.isArray(c)) return withConditionTypes(c);
-    if (c === null || typeof c !== "object" || "operator" in c) return c;
-    const o = c as Json;
-    return o.conditionType === undefined ? { ...o, conditionType: unifiedConditionType(o) } : o;
-  });
-}
-
-export interface DecryptionRequest {
-  kind: ConditionKind;
-  conditions: unknown[];
-  hashOfConditions: string;
-  identity: string;
-}
-
-/** The conditions of a request, their hash and the identity whose key share is asked for. */
-export function decryptionRequest(body: EncryptionSignRequest): DecryptionRequest {
-  const kind = CONDITION_KINDS.find((k) => body[k] !== undefined);
-  if (kind === undefined)
-    throw new InvalidRequestError("request has no access control conditions", {
-      reason: "InvalidConditions",
-    });
-  const conditions = body[kind] as unknown[];
-  let hashOfConditions: string;
-  try {
-    hashOfConditions = hashConditionsHex(
-      kind,
-      kind === "unifiedAccessControlConditions" ? withConditionTypes(conditions) : conditions,
-    );
-  } catch (e) {
-    throw new InvalidRequestError(`malformed conditions: ${(e as Error).message}`, {
-      reason: "InvalidConditions",
-    });
-  }
-  return {
-    kind,
-    conditions,
-    hashOfConditions,
-    identity: `${IDENTITY_PREFIX}${hashOfConditions}/${body.dataToEncryptHash}`,
   };
 }
 

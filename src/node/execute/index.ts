@@ -9,7 +9,7 @@ import { DEFAULT_WIRE_LIMITS, ROUTES, parseRequest, parseRequestId } from "../wi
 import { ExecuteService, type ExecuteServiceOptions } from "./service";
 
 export { ExecuteService, type ExecuteNodeResponse, type ExecuteServiceOptions } from "./service";
-export { MAX_SIGNATURES_PER_REQUEST, type ShareVerificationData, type SignedDataEntry } from "./capabilities";
+export { MAX_SIGNATURES_PER_REQUEST, type ShareVerificationData, type SignedDataEntry } from "../actions";
 
 export function registerExecuteRoute(
   app: FastifyInstance,

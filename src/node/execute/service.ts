@@ -30,14 +30,16 @@ import {
 import type { ExecuteRequest, ExecuteResponse } from "../wire";
 import { DEFAULT_WIRE_LIMITS } from "../wire";
 import {
+  ActionCoordinator,
   buildCapabilities,
+  codeByCid,
   destroyChainProviders,
+  inlineCode,
+  type ActionCode,
   type RunContext,
   type RunOutputs,
   type ShareVerificationData,
-} from "./capabilities";
-import { codeByCid, inlineCode, type ActionCode } from "./code";
-import { ActionCoordinator } from "./coordination";
+} from "../actions";
 
 export type ExecuteNodeResponse = ExecuteResponse & {
   pkpNetwork: { cid: string; signedData: Record<string, ShareVerificationData> };

@@ -15,8 +15,8 @@ import type { Chain } from "../chain";
 import { InvalidRequestError, NotPermittedError, UnauthorizedError } from "../errors";
 import { permittedAuthMethod, type PermittedAuthMethod } from "../permissions";
 import type { ExecuteService } from "../execute";
-import { codeByCid, inlineCode } from "../execute/code";
-import { buildCapabilities, type RunContext, type RunOutputs } from "../execute/capabilities";
+import { codeByCid, inlineCode } from "../actions/code";
+import { buildCapabilities, type RunContext, type RunOutputs } from "../actions";
 import type { PkpNode } from "../node";
 import {
   DEFAULT_LIMITS,

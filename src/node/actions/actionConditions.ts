@@ -9,7 +9,7 @@
  * that signs. It has 10 s.
  */
 import { lookup } from "node:dns/promises";
-import { codeByCid } from "../execute/code";
+import { codeByCid } from "./code";
 import type { PkpNode } from "../node";
 import { SandboxPool, createFetchCapability, DEFAULT_LIMITS } from "../sandbox";
 import type { ActionConditionRequest, RunActionCondition } from "../conditions";
@@ -21,7 +21,7 @@ export interface ActionConditionRunner {
   close(): Promise<void>;
 }
 
-export function createActionConditionRunner(node: PkpNode): ActionConditionRunner {
+export function createActionConditionRunner(node: Pick<PkpNode, "config">): ActionConditionRunner {
   let pool: SandboxPool | undefined;
   let closed = false;
   const fetch = createFetchCapability({

@@ -30,12 +30,12 @@ import { CONDITION_KINDS, type ConditionKind } from "../../crypto/conditions";
 import { blsG1Group } from "../../crypto/group";
 import { decrypt as ibeDecrypt, encrypt as ibeEncrypt } from "../../crypto/ibe";
 import { ConditionChains, checkConditions as checkAll, evaluateConditions } from "../conditions";
-import { createActionConditionRunner, type ActionConditionRunner } from "../encryption/actionConditions";
-import { decryptionRequest, type DecryptionRequest } from "../encryption";
-import type { PkpNode } from "../node";
+import { createActionConditionRunner, type ActionConditionRunner } from "./actionConditions";
+import { decryptionRequest, type DecryptionRequest } from "../conditions";
+import type { ActionNode } from "./context";
 import type { Capabilities, Capability } from "../sandbox";
 import type { EncryptionSignRequest } from "../wire";
-import type { RunContext, RunOutputs } from "./capabilities";
+import type { RunContext, RunOutputs } from "./context";
 
 /** What `decryptToSingleNode` returns on every node but the one that decrypts. */
 export const NOT_DECRYPTED_ON_THIS_NODE = "[decryptToSingleNode: decrypted on another node]";
@@ -48,8 +48,8 @@ interface NodeResources {
   runner: ActionConditionRunner;
 }
 
-const resources = new Map<PkpNode, NodeResources>();
-function resourcesOf(node: PkpNode): NodeResources {
+const resources = new Map<ActionNode, NodeResources>();
+function resourcesOf(node: ActionNode): NodeResources {
   let r = resources.get(node);
   if (r === undefined) {
     r = { chains: new ConditionChains(node.config), runner: createActionConditionRunner(node) };
@@ -175,7 +175,7 @@ async function conditionsHold(
   }
 }
 
-function networkKeyOf(node: PkpNode, fn: string) {
+function networkKeyOf(node: ActionNode, fn: string) {
   const key = node.networkKeyShare();
   if (key === undefined) throw new Error(`${fn}: this node has no share of the network key yet`);
   return key;
