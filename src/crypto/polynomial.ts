@@ -95,6 +95,14 @@ export function lagrangeCoefficient(group: Group, i: number, set: readonly numbe
 
 /** All Lagrange coefficients at 0 for the set, with one batched inversion. */
 export function lagrangeCoefficients(group: Group, set: readonly number[]): Map<number, bigint> {
+  return lagrangeCoefficientsAt(group, set, 0n);
+}
+
+/**
+ * All Lagrange coefficients at x for the set, λ_i(x) = Π_{j∈S, j≠i} (x − x_j)/(x_i − x_j), with one
+ * batched inversion: Σ_i λ_i(x)·f(i) = f(x) for any f of degree below |S|.
+ */
+export function lagrangeCoefficientsAt(group: Group, set: readonly number[], x: bigint): Map<number, bigint> {
   checkIndices(set);
   const { Fn } = group;
   const nums: bigint[] = [];
@@ -104,8 +112,8 @@ export function lagrangeCoefficients(group: Group, set: readonly number[]): Map<
     let den = 1n;
     for (const j of set) {
       if (j === i) continue;
-      num = Fn.mul(num, BigInt(j));
-      den = Fn.mul(den, Fn.sub(BigInt(j), BigInt(i)));
+      num = Fn.mul(num, Fn.sub(Fn.create(x), BigInt(j)));
+      den = Fn.mul(den, Fn.sub(BigInt(i), BigInt(j)));
     }
     nums.push(num);
     dens.push(den);
