@@ -35,8 +35,8 @@ function weighted(n: number, keys: EcdsaKeyShare[], hash: Uint8Array, set: numbe
     signWeightedShare(run.presignatures.get(i)!, keys[i - 1], hash, ENTROPY, set),
   );
   const calls: (readonly number[])[] = [];
-  const verification = (indices: readonly number[]): VerificationContext => {
-    calls.push(indices);
+  const verification = (inSet: readonly SignatureShare[]): VerificationContext => {
+    calls.push(inSet.map((sh) => sh.index));
     return verificationContext(
       run.presignatures.get(1)!.pub,
       hash,
@@ -112,7 +112,7 @@ describe("ECDSA combination (combine.ts)", () => {
       const stray = { ...shares[2], index: 3, signingSet: [1, 2, 3] };
       const out = combineSigningSet([shares[0], shares[1], stray], { hash, publicKey: Y, t, verification });
       expect(out.missing).to.deep.equal([4]);
-      expect(out.strays).to.deep.equal([3]);
+      expect(out.strays).to.deep.equal([stray]);
       expect(out.signature).to.equal(undefined);
     });
 

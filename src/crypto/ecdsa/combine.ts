@@ -280,12 +280,12 @@ export interface SigningSetOptions {
   /** Verify every share before combining (true), or only if the optimistic sum does not verify (the default). */
   readonly verify?: boolean;
   /**
-   * What verifies the shares of `indices` (the presignature's public part, their public key shares
-   * and the operation's entropy). Called at most once, and only when shares must be verified; a
-   * share whose index has no public key share in it is left out (the caller knows why). If it
-   * throws, the outcome carries the message as `error`.
+   * What verifies `shares` (the signing set's, among those given: the presignature's public part,
+   * their signers' public key shares and the operation's entropy). Called at most once, and only
+   * when shares must be verified; a share whose index has no public key share in it is left out (the
+   * caller knows why). If it throws, the outcome carries the message as `error`.
    */
-  readonly verification: (indices: readonly number[]) => VerificationContext;
+  readonly verification: (shares: readonly SignatureShare[]) => VerificationContext;
 }
 
 export interface SigningSetOutcome {
@@ -296,8 +296,8 @@ export interface SigningSetOutcome {
   readonly signingSet: readonly number[];
   /** Shares that failed verification, or whose public key share is off the key's sharing polynomial. */
   readonly culprits: readonly number[];
-  /** Shares for another signing set than `signingSet` (neither combined nor verified), by index. */
-  readonly strays: readonly number[];
+  /** The shares given for another signing set than `signingSet` (neither combined nor verified). */
+  readonly strays: readonly SignatureShare[];
   /** Members of `signingSet` that gave no share. */
   readonly missing: readonly number[];
   /** Why there is no signature. */
@@ -320,7 +320,7 @@ export function combineSigningSet(
   const weighted = shares.filter((sh) => sh.signingSet !== undefined);
   const set = mostCommon(weighted, setKey)?.signingSet ?? [];
   const inSet = weighted.filter((sh) => set.includes(sh.index) && setKey(sh) === set.join(","));
-  const strays = shares.filter((sh) => !inSet.includes(sh)).map((sh) => sh.index);
+  const strays = shares.filter((sh) => !inSet.includes(sh));
   const missing = set.filter((i) => !inSet.some((sh) => sh.index === i));
   const base = { signingSet: [...set], strays, missing };
   if (inSet.length === 0) return { ...base, used: [], culprits: [], error: "no weighted shares" };
@@ -334,7 +334,7 @@ export function combineSigningSet(
   }
   let vctx: VerificationContext;
   try {
-    vctx = o.verification(inSet.map((sh) => sh.index));
+    vctx = o.verification(inSet);
   } catch (e) {
     return { ...base, used: [], culprits: [], error: (e as Error).message };
   }
