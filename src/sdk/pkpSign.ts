@@ -29,7 +29,7 @@ import type { Point } from "../crypto/group";
 import type { NetworkClient } from "./connect";
 import { majority } from "./connect";
 import { InvalidArgumentError, type NodeFailure } from "./errors";
-import { newRequestId, postJson } from "./http";
+import { fanOut, newRequestId } from "./http";
 import type { SessionSigs } from "./session";
 import { pointFromHex, unquote } from "./shares";
 import { PkpSignError, SignatureMismatchError, type ShareCulprit } from "./signErrors";
@@ -167,23 +167,12 @@ export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> 
     const requestId = newRequestId();
     const targets = client.nodes.filter((x) => !excluded.has(x.url));
     const failures: NodeFailure[] = [];
-    const answers = await Promise.all(
-      targets.map(async (node) => {
-        const authSig = p.sessionSigs[node.url];
-        if (authSig === undefined) {
-          return {
-            ok: false as const,
-            url: node.url,
-            failure: { url: node.url, code: "NoSessionSig", reason: "no session signature for this node" },
-          };
-        }
-        return postJson<PkpSignAnswer>(
-          node.url,
-          "/web/pkp/sign/v1",
-          { toSign: Array.from(digest), pubkey, authSig, epoch: Number(client.epoch.number) },
-          { requestId, timeoutMs: p.timeoutMs },
-        );
-      }),
+    const answers = await fanOut<PkpSignAnswer>(
+      targets,
+      p.sessionSigs,
+      "/web/pkp/sign/v1",
+      (authSig) => ({ toSign: Array.from(digest), pubkey, authSig, epoch: Number(client.epoch.number) }),
+      { requestId, timeoutMs: p.timeoutMs },
     );
 
     const members: Member[] = [];
