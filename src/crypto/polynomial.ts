@@ -99,12 +99,14 @@ export function lagrangeCoefficients(group: Group, set: readonly number[]): Map<
 }
 
 /**
- * All Lagrange coefficients at x for the set, λ_i(x) = Π_{j∈S, j≠i} (x − x_j)/(x_i − x_j), with one
- * batched inversion: Σ_i λ_i(x)·f(i) = f(x) for any f of degree below |S|.
+ * All Lagrange coefficients at x for the set, λ_i(x) = Π_{j∈S, j≠i} (x_j − x)/(x_j − x_i), with one
+ * batched inversion: Σ_i λ_i(x)·f(i) = f(x) for any f of degree below |S|. (At x = 0 the factors
+ * x_j stay small integers, which keeps the products cheap.)
  */
 export function lagrangeCoefficientsAt(group: Group, set: readonly number[], x: bigint): Map<number, bigint> {
   checkIndices(set);
   const { Fn } = group;
+  const toX = new Map(set.map((j) => [j, Fn.create(BigInt(j) - x)]));
   const nums: bigint[] = [];
   const dens: bigint[] = [];
   for (const i of set) {
@@ -112,8 +114,8 @@ export function lagrangeCoefficientsAt(group: Group, set: readonly number[], x: 
     let den = 1n;
     for (const j of set) {
       if (j === i) continue;
-      num = Fn.mul(num, Fn.sub(Fn.create(x), BigInt(j)));
-      den = Fn.mul(den, Fn.sub(BigInt(i), BigInt(j)));
+      num = Fn.mul(num, toX.get(j)!);
+      den = Fn.mul(den, Fn.sub(BigInt(j), BigInt(i)));
     }
     nums.push(num);
     dens.push(den);
