@@ -17,21 +17,13 @@ import {
 } from "ethers";
 
 import { CryptoError } from "../crypto/errors";
-import {
-  combineSigningSet,
-  presignaturePublicFromJSON,
-  signatureShareFromJSON,
-  sumShares,
-  verificationContext,
-  type SignatureShare,
-} from "../crypto/ecdsa";
+import { combineSigningSet, signatureShareFromJSON, sumShares, type SignatureShare } from "../crypto/ecdsa";
 import type { Point } from "../crypto/group";
 import type { NetworkClient } from "./connect";
-import { majority } from "./connect";
 import { InvalidArgumentError, type NodeFailure } from "./errors";
 import { fanOut, newRequestId } from "./http";
 import type { SessionSigs } from "./session";
-import { pointFromHex, unquote } from "./shares";
+import { pointFromHex, unquote, verificationFromNodes } from "./shares";
 import { PkpSignError, SignatureMismatchError, type ShareCulprit } from "./signErrors";
 
 /** The Lit v7 share fields of a pkp/sign answer (values may be JSON-quoted strings). */
@@ -336,24 +328,11 @@ function tryCombine(
       t: o.t,
       verify: o.verify,
       verification: (inSet) => {
-        const signers = withData.filter((m) => inSet.includes(m.share));
-        const presig = majority(signers.map((m) => JSON.stringify(m.data!.presignature)))!.value;
-        const pkShares = new Map<number, Point>();
-        for (const m of signers) {
-          try {
-            pkShares.set(m.share.index, pointFromHex(m.data!.publicKeyShare!));
-          } catch {
-            keyShareCulprits.push(m.share.index);
-          }
-        }
+        const signers = withData
+          .filter((m) => inSet.includes(m.share))
+          .map((m) => ({ index: m.share.index, data: m.data! }));
         try {
-          return verificationContext(
-            presignaturePublicFromJSON(JSON.parse(presig)),
-            o.digest,
-            o.publicKey,
-            pkShares,
-            o.entropy,
-          );
+          return verificationFromNodes(signers, o, keyShareCulprits);
         } catch (e) {
           throw new CryptoError(`the nodes' verification data is unusable: ${(e as Error).message}`);
         }

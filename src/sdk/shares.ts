@@ -21,6 +21,7 @@ import {
   sumShares,
   verificationContext,
   type SignatureShare,
+  type VerificationContext,
 } from "../crypto/ecdsa";
 import { secp256k1Group, type Point } from "../crypto/group";
 import { majority } from "./connect";
@@ -128,6 +129,34 @@ function decode(share: NodeSignatureShare, digest: Uint8Array, publicKey: Point)
   };
 }
 
+/**
+ * The context that verifies the shares of `signers` from what the nodes sent with them: the
+ * presignature's public part most of them send and each one's public key share X_i. The index of a
+ * node whose X_i is not a point is added to `badKeyShares` (its share cannot be verified then).
+ */
+export function verificationFromNodes(
+  signers: readonly { index: number; data: Pick<ShareVerificationData, "presignature" | "publicKeyShare"> }[],
+  o: { digest: Uint8Array; publicKey: Point; entropy: Uint8Array },
+  badKeyShares: number[],
+): VerificationContext {
+  const presig = majority(signers.map((s) => JSON.stringify(s.data.presignature)))!.value;
+  const pkShares = new Map<number, Point>();
+  for (const s of signers) {
+    try {
+      pkShares.set(s.index, pointFromHex(s.data.publicKeyShare!));
+    } catch {
+      badKeyShares.push(s.index);
+    }
+  }
+  return verificationContext(
+    presignaturePublicFromJSON(JSON.parse(presig)),
+    o.digest,
+    o.publicKey,
+    pkShares,
+    o.entropy,
+  );
+}
+
 /** Combines the shares of one signature; never throws for a node's fault (it names the node instead). */
 export function combineNodeShares(
   shares: readonly NodeSignatureShare[],
@@ -178,27 +207,14 @@ export function combineNodeShares(
         publicKey,
         t: o.t,
         verify: o.verify !== false,
-        verification: (inSet) => {
-          const members = withData.filter((d) => inSet.includes(d.share));
-          const presig = majority(
-            members.map((d) => JSON.stringify(d.node.verification!.presignature)),
-          )!.value;
-          const pkShares = new Map<number, Point>();
-          for (const d of members) {
-            try {
-              pkShares.set(d.share.index, pointFromHex(d.node.verification!.publicKeyShare!));
-            } catch {
-              keyShareFailures.push(d.share.index);
-            }
-          }
-          return verificationContext(
-            presignaturePublicFromJSON(JSON.parse(presig)),
-            o.digest,
-            publicKey,
-            pkShares,
-            o.entropy,
-          );
-        },
+        verification: (inSet) =>
+          verificationFromNodes(
+            withData
+              .filter((d) => inSet.includes(d.share))
+              .map((d) => ({ index: d.share.index, data: d.node.verification! })),
+            { digest: o.digest, publicKey, entropy: o.entropy },
+            keyShareFailures,
+          ),
       },
     );
     const set = combined.signingSet.join(",");
