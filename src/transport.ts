@@ -12,6 +12,8 @@
 import http from "node:http";
 import https from "node:https";
 
+import { DetailedError, type DetailedErrorOptions } from "./errors";
+
 export interface RawResponse {
   status: number;
   statusText: string;
@@ -19,13 +21,15 @@ export interface RawResponse {
   body: Buffer;
 }
 
-export class TransportError extends Error {
+/** A request that got no HTTP answer; `code` is Node's error code (ECONNREFUSED…) or "Timeout". */
+export class TransportError extends DetailedError {
   override name = "TransportError";
   constructor(
     readonly code: string,
     message: string,
+    options?: DetailedErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 

@@ -1,27 +1,25 @@
 /**
- * Errors of the chain-side library. One base class with a short message, optional details and a
- * `cause` chain; subclasses carry named fields so that callers (tasks, tests) can branch on them.
+ * Errors of the chain-side library, on the project's one base (`DetailedError`, src/errors.ts): a
+ * short message, optional details and a `cause` chain; subclasses carry named fields so that callers
+ * (tasks, tests) can branch on them. The message reads "message: details" on one line.
  */
-export class ChainError extends Error {
+import { DetailedError, InvalidArgumentError, isOfPart } from "../errors";
+
+export { InvalidArgumentError };
+
+export class ChainError extends DetailedError {
   override name = "ChainError";
-  readonly details: string | undefined;
   constructor(message: string, options?: { details?: string; cause?: unknown }) {
-    super(options?.details === undefined ? message : `${message}: ${options.details}`, {
+    super(message, {
+      details: options?.details === undefined ? [] : [options.details],
       cause: options?.cause,
     });
-    this.details = options?.details;
+    this.message = options?.details === undefined ? message : `${message}: ${options.details}`;
   }
-}
 
-/** A value given by the user (a task argument, a function parameter) is malformed. */
-export class InvalidArgumentError extends ChainError {
-  override name = "InvalidArgumentError";
-  constructor(
-    readonly argument: string,
-    details: string,
-    options?: { cause?: unknown },
-  ) {
-    super(`invalid ${argument}`, { details, cause: options?.cause });
+  /** An InvalidArgumentError (shared with the SDK) counts as a ChainError, as this part's own class did. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isOfPart(this, ChainError, value);
   }
 }
 

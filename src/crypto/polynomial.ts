@@ -95,8 +95,18 @@ export function lagrangeCoefficient(group: Group, i: number, set: readonly numbe
 
 /** All Lagrange coefficients at 0 for the set, with one batched inversion. */
 export function lagrangeCoefficients(group: Group, set: readonly number[]): Map<number, bigint> {
+  return lagrangeCoefficientsAt(group, set, 0n);
+}
+
+/**
+ * All Lagrange coefficients at x for the set, λ_i(x) = Π_{j∈S, j≠i} (x_j − x)/(x_j − x_i), with one
+ * batched inversion: Σ_i λ_i(x)·f(i) = f(x) for any f of degree below |S|. (At x = 0 the factors
+ * x_j stay small integers, which keeps the products cheap.)
+ */
+export function lagrangeCoefficientsAt(group: Group, set: readonly number[], x: bigint): Map<number, bigint> {
   checkIndices(set);
   const { Fn } = group;
+  const toX = new Map(set.map((j) => [j, Fn.create(BigInt(j) - x)]));
   const nums: bigint[] = [];
   const dens: bigint[] = [];
   for (const i of set) {
@@ -104,7 +114,7 @@ export function lagrangeCoefficients(group: Group, set: readonly number[]): Map<
     let den = 1n;
     for (const j of set) {
       if (j === i) continue;
-      num = Fn.mul(num, BigInt(j));
+      num = Fn.mul(num, toX.get(j)!);
       den = Fn.mul(den, Fn.sub(BigInt(j), BigInt(i)));
     }
     nums.push(num);

@@ -31,7 +31,7 @@ import { CryptoError, CulpritError, CulpritsError, ThresholdError } from "../cry
 import { decrypt as ibeDecrypt, encrypt as ibeEncrypt } from "../crypto/ibe";
 import type { NetworkClient } from "./connect";
 import { InvalidArgumentError, SdkError, type NodeFailure } from "./errors";
-import { newRequestId, postJson } from "./http";
+import { fanOut, newRequestId } from "./http";
 import {
   accessControlConditionResource,
   requestAbility,
@@ -227,39 +227,30 @@ export async function decrypt(p: DecryptParameters): Promise<DecryptReturnType> 
   );
   const requestId = newRequestId();
   const failures: NodeFailure[] = [];
-  const answers = await Promise.all(
-    p.client.nodes.map(async (node) => {
-      const authSig = p.sessionSigs[node.url];
-      if (authSig === undefined) {
-        failures.push({ url: node.url, code: "NoSessionSig", reason: "no session signature for this node" });
-        return undefined;
-      }
-      const answer = await postJson<EncryptionSignAnswer>(
-        node.url,
-        "/web/encryption/sign/",
-        {
-          ...conditionFields,
-          dataToEncryptHash: p.dataToEncryptHash,
-          chain: p.chain ?? LOCAL_CHAIN,
-          authSig,
-          epoch: Number(p.client.epoch.number),
-        },
-        { requestId, timeoutMs: p.timeoutMs },
-      );
-      if (!answer.ok) {
-        failures.push(answer.failure);
-        return undefined;
-      }
-      return { node, body: answer.body };
+  const answers = await fanOut<EncryptionSignAnswer>(
+    p.client.nodes,
+    p.sessionSigs,
+    "/web/encryption/sign/",
+    (authSig) => ({
+      ...conditionFields,
+      dataToEncryptHash: p.dataToEncryptHash,
+      chain: p.chain ?? LOCAL_CHAIN,
+      authSig,
+      epoch: Number(p.client.epoch.number),
     }),
+    { requestId, timeoutMs: p.timeoutMs },
   );
 
   const culprits: ShareCulprit[] = [];
   const shares: BlsSignatureShare[] = [];
   const urlOf = new Map<number, string>();
   const given: EncryptionSignAnswer[] = [];
-  for (const a of answers) {
-    if (a === undefined) continue;
+  for (const [k, answer] of answers.entries()) {
+    if (!answer.ok) {
+      failures.push(answer.failure);
+      continue;
+    }
+    const a = { node: p.client.nodes[k], body: answer.body };
     given.push(a.body);
     try {
       const hex = a.body.signatureShare?.ProofOfPossession;

@@ -2,25 +2,21 @@
  * Errors of the client SDK. One base class with a short message, details and a `cause` chain;
  * subclasses carry named fields so that callers (and tests) can see which node failed and why.
  */
-import { DetailedError, type DetailedErrorOptions } from "../errors";
+import { DetailedError, InvalidArgumentError, isOfPart, type DetailedErrorOptions } from "../errors";
 
 export type SdkErrorOptions = DetailedErrorOptions;
 
 export class SdkError extends DetailedError {
   override name = "SdkError";
-}
 
-/** A parameter given to the SDK is malformed. */
-export class InvalidArgumentError extends SdkError {
-  override name = "InvalidArgumentError";
-  constructor(
-    readonly argument: string,
-    reason: string,
-    options?: SdkErrorOptions,
-  ) {
-    super(`invalid ${argument}: ${reason}`, options);
+  /** An InvalidArgumentError (shared with src/chain) counts as an SdkError, as this part's own class did. */
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return isOfPart(this, SdkError, value);
   }
 }
+
+/** A parameter given to the SDK is malformed (src/errors.ts, shared with src/chain). */
+export { InvalidArgumentError };
 
 /** Making a session signature failed (the wallet refused to sign, or signed with another key). */
 export class SessionSigningError extends SdkError {

@@ -15,7 +15,7 @@ import { cidOf, isCid } from "../chain/cid";
 import type { NetworkClient } from "./connect";
 import { majority } from "./connect";
 import { InvalidArgumentError, SdkError, type NodeFailure } from "./errors";
-import { newRequestId, postJson } from "./http";
+import { fanOut, newRequestId } from "./http";
 import { requestEntropy } from "./pkpSign";
 import type { SessionSigs } from "./session";
 import {
@@ -232,28 +232,17 @@ export async function executeJs(p: ExecuteJsParameters): Promise<ExecuteJsReturn
   }
   const requestId = newRequestId();
   const failures: NodeFailure[] = [];
-  const answers = await Promise.all(
-    client.nodes.map(async (node) => {
-      const authSig = p.sessionSigs[node.url];
-      if (authSig === undefined) {
-        return {
-          ok: false as const,
-          url: node.url,
-          failure: { url: node.url, code: "NoSessionSig", reason: "no session signature for this node" },
-        };
-      }
-      return postJson<ExecuteAnswer>(
-        node.url,
-        "/web/execute/v1",
-        {
-          ...action.body,
-          ...(jsParams === undefined ? {} : { jsParams }),
-          authSig,
-          epoch: Number(client.epoch.number),
-        },
-        { requestId, timeoutMs: p.timeoutMs ?? 120_000 },
-      );
+  const answers = await fanOut<ExecuteAnswer>(
+    client.nodes,
+    p.sessionSigs,
+    "/web/execute/v1",
+    (authSig) => ({
+      ...action.body,
+      ...(jsParams === undefined ? {} : { jsParams }),
+      authSig,
+      epoch: Number(client.epoch.number),
     }),
+    { requestId, timeoutMs: p.timeoutMs ?? 120_000 },
   );
   const ok: { url: string; index: number; body: ExecuteAnswer }[] = [];
   const indexOf = new Map(client.nodes.map((x) => [x.url, x.index]));

@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 
 import type { NodeFailure } from "./errors";
+import type { SessionSig, SessionSigs } from "./session/sessionSigs";
 import { TransportError, request, type RawResponse } from "../transport";
 
 export const SDK_VERSION = "7.4.0";
@@ -79,6 +80,32 @@ export async function postJson<T>(
     };
   }
   return { ok: true, url, body: json as T };
+}
+
+/**
+ * One request per node for one client operation: `<url><path>` POSTed to every node with the same
+ * request id, the body made with that node's own session signature. A node without one fails as
+ * `NoSessionSig` and gets no request. Answers come in the order of `nodes`.
+ */
+export function fanOut<T>(
+  nodes: readonly { url: string }[],
+  sessionSigs: SessionSigs,
+  path: string,
+  body: (authSig: SessionSig) => unknown,
+  options: PostOptions,
+): Promise<NodeAnswer<T>[]> {
+  return Promise.all(
+    nodes.map(async ({ url }): Promise<NodeAnswer<T>> => {
+      const authSig = sessionSigs[url];
+      if (authSig === undefined)
+        return {
+          ok: false,
+          url,
+          failure: { url, code: "NoSessionSig", reason: "no session signature for this node" },
+        };
+      return postJson<T>(url, path, body(authSig), options);
+    }),
+  );
 }
 
 function transportFailure(url: string, e: unknown): NodeFailure {

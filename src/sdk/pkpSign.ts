@@ -16,24 +16,14 @@ import {
   toUtf8Bytes,
 } from "ethers";
 
-import { CryptoError, CulpritsError } from "../crypto/errors";
-import {
-  combineWeightedShares,
-  findInvalidShares,
-  presignaturePublicFromJSON,
-  signatureShareFromJSON,
-  verificationContext,
-  type SignatureShare,
-} from "../crypto/ecdsa";
-import { secp256k1 } from "@noble/curves/secp256k1";
-
-import { secp256k1Group } from "../crypto/group";
-import { interpolateInExponent } from "../crypto/polynomial";
+import { CryptoError } from "../crypto/errors";
+import { combineSigningSet, signatureShareFromJSON, sumShares, type SignatureShare } from "../crypto/ecdsa";
+import type { Point } from "../crypto/group";
 import type { NetworkClient } from "./connect";
-import { majority } from "./connect";
 import { InvalidArgumentError, type NodeFailure } from "./errors";
-import { newRequestId, postJson } from "./http";
+import { fanOut, newRequestId } from "./http";
 import type { SessionSigs } from "./session";
+import { pointFromHex, unquote, verificationFromNodes } from "./shares";
 import { PkpSignError, SignatureMismatchError, type ShareCulprit } from "./signErrors";
 
 /** The Lit v7 share fields of a pkp/sign answer (values may be JSON-quoted strings). */
@@ -118,11 +108,6 @@ export interface PkpSignReturnType {
   attempts: number;
 }
 
-function unquote(v: unknown): string {
-  const s = typeof v === "string" ? v : v === undefined || v === null ? "" : String(v);
-  return s.replace(/^"+|"+$/g, "");
-}
-
 function parseDigest(toSign: Uint8Array | string): Uint8Array {
   let bytes: Uint8Array;
   try {
@@ -159,7 +144,7 @@ export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> 
   const digest = parseDigest(p.toSign);
   const pubkey = parsePubkey(p.pubkey);
   const address = computeAddress(pubkey);
-  const publicKey = pointOf(getBytes(pubkey));
+  const publicKey = pointFromHex(pubkey);
   const { client } = p;
   const maxAttempts = p.maxAttempts ?? 3;
   const byIndex = new Map(client.nodes.map((x) => [x.index, x.url]));
@@ -174,23 +159,12 @@ export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> 
     const requestId = newRequestId();
     const targets = client.nodes.filter((x) => !excluded.has(x.url));
     const failures: NodeFailure[] = [];
-    const answers = await Promise.all(
-      targets.map(async (node) => {
-        const authSig = p.sessionSigs[node.url];
-        if (authSig === undefined) {
-          return {
-            ok: false as const,
-            url: node.url,
-            failure: { url: node.url, code: "NoSessionSig", reason: "no session signature for this node" },
-          };
-        }
-        return postJson<PkpSignAnswer>(
-          node.url,
-          "/web/pkp/sign/v1",
-          { toSign: Array.from(digest), pubkey, authSig, epoch: Number(client.epoch.number) },
-          { requestId, timeoutMs: p.timeoutMs },
-        );
-      }),
+    const answers = await fanOut<PkpSignAnswer>(
+      targets,
+      p.sessionSigs,
+      "/web/pkp/sign/v1",
+      (authSig) => ({ toSign: Array.from(digest), pubkey, authSig, epoch: Number(client.epoch.number) }),
+      { requestId, timeoutMs: p.timeoutMs },
     );
 
     const members: Member[] = [];
@@ -320,8 +294,8 @@ function decodeShare(
     presignatureId: "0".repeat(64),
     index: Number(unquote(lit.share_index)) || 0,
     hash: digest,
-    publicKey: pointOf(getBytes(pubkey)),
-    bigR: pointOf(getBytes("0x" + unquote(lit.big_r))),
+    publicKey: pointFromHex(pubkey),
+    bigR: pointFromHex(lit.big_r ?? ""),
     s,
   };
 }
@@ -334,14 +308,6 @@ interface CombineOutcome {
   error?: string;
 }
 
-type Point = ReturnType<typeof secp256k1Group.pointFromBytes>;
-
-/** A secp256k1 point from SEC1 bytes, compressed (33) or uncompressed (65), checked on the curve. */
-function pointOf(bytes: Uint8Array): Point {
-  const compressed = bytes.length === 33 ? bytes : secp256k1.ProjectivePoint.fromHex(bytes).toRawBytes(true);
-  return secp256k1Group.pointFromBytes(compressed);
-}
-
 function tryCombine(
   members: readonly Member[],
   o: { digest: Uint8Array; publicKey: Point; t: number; verify: boolean; entropy: Uint8Array },
@@ -352,159 +318,43 @@ function tryCombine(
       m.data.publicKeyShare !== undefined &&
       m.share.signingSet !== undefined,
   );
-  if (withData.length === 0) return litSum(members, o);
-  const set = majority(
-    withData.map((m) => m.share.signingSet!),
-    (s) => s.join(","),
-  )!.value;
-  const inSet = withData.filter(
-    (m) => set.includes(m.share.index) && m.share.signingSet!.join(",") === set.join(","),
-  );
-  const missing = set.filter((i) => !inSet.some((m) => m.share.index === i));
-  if (!o.verify && missing.length === 0) {
-    // Optimistic: add the shares; the final ECDSA check (with the full point R') proves the result.
-    // Only when it fails are the shares checked one by one below, to name the wrong one.
-    try {
-      const result = combineWeightedShares(
-        inSet.map((m) => m.share),
-        { hash: o.digest, publicKey: o.publicKey, t: o.t },
-      );
-      return {
-        signature: result.signature.serialized,
-        used: [...result.used],
-        culprits: [...result.culprits],
-        missing,
-      };
-    } catch {
-      // fall through: verify every share
-    }
-  }
-  const presig = majority(inSet.map((m) => JSON.stringify(m.data!.presignature)))!.value;
-  const culprits: number[] = [];
-  const pkShares = new Map<number, Point>();
-  for (const m of inSet) {
-    try {
-      pkShares.set(m.share.index, pointOf(getBytes("0x" + m.data!.publicKeyShare!.replace(/^0x/, ""))));
-    } catch {
-      culprits.push(m.share.index);
-    }
-  }
-  let vctx;
-  try {
-    vctx = verificationContext(
-      presignaturePublicFromJSON(JSON.parse(presig)),
-      o.digest,
-      o.publicKey,
-      pkShares,
-      o.entropy,
-    );
-  } catch (e) {
-    return {
-      used: [],
-      culprits,
-      missing,
-      error: `the nodes' verification data is unusable: ${(e as Error).message}`,
-    };
-  }
-  let usable = inSet.map((m) => m.share).filter((s) => !culprits.includes(s.index));
-  {
-    const bad = findInvalidShares(usable, vctx);
-    culprits.push(...bad);
-    usable = usable.filter((s) => !bad.includes(s.index));
-  }
-  try {
-    const result = combineWeightedShares(usable, {
+  if (withData.length === 0) return litSum(members, o.t);
+  const keyShareCulprits: number[] = [];
+  const outcome = combineSigningSet(
+    withData.map((m) => m.share),
+    {
       hash: o.digest,
       publicKey: o.publicKey,
       t: o.t,
-      verification: vctx,
-    });
-    return {
-      signature: result.signature.serialized,
-      used: [...result.used],
-      culprits: [...new Set([...culprits, ...result.culprits])],
-      missing,
-    };
-  } catch (e) {
-    const named = e instanceof CulpritsError ? [...e.culprits] : [];
-    // Every share verified against its node's claimed X_i, yet the sum is wrong: some X_i is not on
-    // the key's sharing polynomial. The one whose removal makes the rest consistent with Y is the liar.
-    if (named.length === 0) named.push(...inconsistentKeyShares(pkShares, o.publicKey, o.t));
-    return {
-      used: [],
-      culprits: [...new Set([...culprits, ...named])],
-      missing,
-      error: (e as Error).message,
-    };
-  }
-}
-
-/** Indices i such that the public key shares without i lie on one degree-t polynomial with value Y at 0. */
-function inconsistentKeyShares(shares: ReadonlyMap<number, Point>, Y: Point, t: number): number[] {
-  const consistent = (points: Map<number, Point>): boolean => {
-    const idx = [...points.keys()];
-    if (idx.length < t + 1) return false;
-    const base = new Map(idx.slice(0, t + 1).map((i) => [i, points.get(i)!]));
-    if (!interpolateInExponent(secp256k1Group, base).equals(Y)) return false;
-    // Each further point must equal the polynomial through the base evaluated at its index.
-    for (const j of idx.slice(t + 1)) {
-      const lambdas = lagrangeCoefficientsAt(idx.slice(0, t + 1), j);
-      const expected = secp256k1Group.msm(
-        idx.slice(0, t + 1).map((i) => points.get(i)!),
-        idx.slice(0, t + 1).map((i) => lambdas.get(i)!),
-      );
-      if (!expected.equals(points.get(j)!)) return false;
-    }
-    return true;
+      verify: o.verify,
+      verification: (inSet) => {
+        const signers = withData
+          .filter((m) => inSet.includes(m.share))
+          .map((m) => ({ index: m.share.index, data: m.data! }));
+        try {
+          return verificationFromNodes(signers, o, keyShareCulprits);
+        } catch (e) {
+          throw new CryptoError(`the nodes' verification data is unusable: ${(e as Error).message}`);
+        }
+      },
+    },
+  );
+  return {
+    signature: outcome.signature?.serialized,
+    used: [...outcome.used],
+    culprits: [...new Set([...keyShareCulprits, ...outcome.culprits])],
+    missing: [...outcome.missing],
+    error: outcome.error,
   };
-  const all = new Map(shares);
-  if (consistent(all)) return [];
-  const out: number[] = [];
-  for (const i of all.keys()) {
-    const rest = new Map(all);
-    rest.delete(i);
-    if (consistent(rest)) out.push(i);
-  }
-  return out;
-}
-
-/** Lagrange coefficients of the points `set` evaluated at x (not 0). */
-function lagrangeCoefficientsAt(set: readonly number[], x: number): Map<number, bigint> {
-  const Fn = secp256k1Group.Fn;
-  const out = new Map<number, bigint>();
-  for (const i of set) {
-    let num = 1n;
-    let den = 1n;
-    for (const j of set) {
-      if (j === i) continue;
-      num = Fn.mul(num, Fn.create(BigInt(x - j)));
-      den = Fn.mul(den, Fn.create(BigInt(i - j)));
-    }
-    out.set(i, Fn.div(num, den));
-  }
-  return out;
 }
 
 /** Lit's own combination (no verification data): s = Σ shares, low-s, r from R; v from R.y. */
-function litSum(
-  members: readonly Member[],
-  o: { digest: Uint8Array; publicKey: ReturnType<typeof secp256k1Group.pointFromBytes>; t: number },
-): CombineOutcome {
-  const n = secp256k1Group.order;
-  if (members.length < 2 * o.t + 1)
+function litSum(members: readonly Member[], t: number): CombineOutcome {
+  if (members.length < 2 * t + 1)
     return { used: [], culprits: [], missing: [], error: `only ${members.length} shares` };
-  let s = 0n;
-  for (const m of members) s = (s + m.share.s) % n;
-  const R = members[0].share.bigR.toAffine();
-  let recoveryId = Number(R.y & 1n);
-  if (s > n >> 1n) {
-    s = n - s;
-    recoveryId ^= 1;
-  }
-  const sig = Signature.from({
-    r: "0x" + R.x.toString(16).padStart(64, "0"),
-    s: "0x" + s.toString(16).padStart(64, "0"),
-    v: 27 + recoveryId,
-  });
+  const sig = sumShares(
+    members.map((m) => m.share.s),
+    members[0].share.bigR,
+  );
   return { signature: sig.serialized, used: members.map((m) => m.share.index), culprits: [], missing: [] };
 }

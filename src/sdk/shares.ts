@@ -6,25 +6,26 @@
  * combined into a low-s (r, s, recid) that must recover to the key's address. Without verification
  * data (a node that only speaks Lit's fields) the shares are summed as Lit's client does.
  *
- * The same steps as pkpSign's (src/sdk/pkpSign.ts), for shares that arrive keyed by sigName.
+ * This file turns the nodes' answers (Lit's hex fields, our verification JSON) into crypto's share
+ * records and names nodes; the arithmetic is crypto's (`combineSigningSet`, `sumShares` in
+ * src/crypto/ecdsa/combine.ts), shared with pkpSign (src/sdk/pkpSign.ts).
  */
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { Signature, computeAddress, getBytes, hexlify, recoverAddress } from "ethers";
 
-import { CryptoError, CulpritsError } from "../crypto/errors";
+import { CryptoError } from "../crypto/errors";
 import {
-  combineWeightedShares,
-  findInvalidShares,
+  combineSigningSet,
   presignaturePublicFromJSON,
   signatureShareFromJSON,
+  sumShares,
   verificationContext,
   type SignatureShare,
+  type VerificationContext,
 } from "../crypto/ecdsa";
-import { secp256k1Group } from "../crypto/group";
+import { secp256k1Group, type Point } from "../crypto/group";
 import { majority } from "./connect";
 import type { ShareCulprit } from "./signErrors";
-
-type Point = ReturnType<typeof secp256k1Group.pointFromBytes>;
 
 /** What our nodes add per signature so that each share can be verified (Lit's client ignores it). */
 export interface ShareVerificationData {
@@ -128,6 +129,34 @@ function decode(share: NodeSignatureShare, digest: Uint8Array, publicKey: Point)
   };
 }
 
+/**
+ * The context that verifies the shares of `signers` from what the nodes sent with them: the
+ * presignature's public part most of them send and each one's public key share X_i. The index of a
+ * node whose X_i is not a point is added to `badKeyShares` (its share cannot be verified then).
+ */
+export function verificationFromNodes(
+  signers: readonly { index: number; data: Pick<ShareVerificationData, "presignature" | "publicKeyShare"> }[],
+  o: { digest: Uint8Array; publicKey: Point; entropy: Uint8Array },
+  badKeyShares: number[],
+): VerificationContext {
+  const presig = majority(signers.map((s) => JSON.stringify(s.data.presignature)))!.value;
+  const pkShares = new Map<number, Point>();
+  for (const s of signers) {
+    try {
+      pkShares.set(s.index, pointFromHex(s.data.publicKeyShare!));
+    } catch {
+      badKeyShares.push(s.index);
+    }
+  }
+  return verificationContext(
+    presignaturePublicFromJSON(JSON.parse(presig)),
+    o.digest,
+    o.publicKey,
+    pkShares,
+    o.entropy,
+  );
+}
+
 /** Combines the shares of one signature; never throws for a node's fault (it names the node instead). */
 export function combineNodeShares(
   shares: readonly NodeSignatureShare[],
@@ -170,54 +199,36 @@ export function combineNodeShares(
       o.t,
     );
   } else {
-    const set = majority(
-      withData.map((d) => d.share.signingSet!),
-      (s) => s.join(","),
-    )!.value;
-    const inSet = withData.filter(
-      (d) => set.includes(d.share.index) && d.share.signingSet!.join(",") === set.join(","),
-    );
-    for (const d of withData)
-      if (!inSet.includes(d))
-        blame(d.share.index, `share for signing set ${d.share.signingSet!.join(",")}, not ${set.join(",")}`);
-    const missing = set.filter((i) => !inSet.some((d) => d.share.index === i));
-    const presig = majority(inSet.map((d) => JSON.stringify(d.node.verification!.presignature)))!.value;
-    const pkShares = new Map<number, Point>();
-    for (const d of inSet) {
-      try {
-        pkShares.set(d.share.index, pointFromHex(d.node.verification!.publicKeyShare!));
-      } catch {
-        blame(d.share.index, "public key share is not a point");
-      }
-    }
-    let usable = inSet.map((d) => d.share).filter((s) => pkShares.has(s.index));
-    try {
-      const vctx = verificationContext(
-        presignaturePublicFromJSON(JSON.parse(presig)),
-        o.digest,
-        publicKey,
-        pkShares,
-        o.entropy,
-      );
-      if (o.verify !== false) {
-        const bad = findInvalidShares(usable, vctx);
-        for (const i of bad) blame(i, "share does not verify against the presignature's commitments");
-        usable = usable.filter((s) => !bad.includes(s.index));
-      }
-      const result = combineWeightedShares(usable, {
+    const keyShareFailures: number[] = [];
+    const combined = combineSigningSet(
+      withData.map((d) => d.share),
+      {
         hash: o.digest,
         publicKey,
         t: o.t,
-        verification: vctx,
-      });
-      for (const i of result.culprits)
-        blame(i, "share does not verify against the presignature's commitments");
-      outcome = { sig: result.signature, used: [...result.used], missing };
-    } catch (e) {
-      if (e instanceof CulpritsError)
-        for (const i of e.culprits) blame(i, "share does not verify against the presignature's commitments");
-      outcome = { used: [], missing, error: (e as Error).message };
-    }
+        verify: o.verify !== false,
+        verification: (inSet) =>
+          verificationFromNodes(
+            withData
+              .filter((d) => inSet.includes(d.share))
+              .map((d) => ({ index: d.share.index, data: d.node.verification! })),
+            { digest: o.digest, publicKey, entropy: o.entropy },
+            keyShareFailures,
+          ),
+      },
+    );
+    const set = combined.signingSet.join(",");
+    for (const stray of combined.strays)
+      blame(stray.index, `share for signing set ${stray.signingSet!.join(",")}, not ${set}`);
+    for (const i of keyShareFailures) blame(i, "public key share is not a point");
+    for (const i of combined.culprits)
+      blame(i, "share does not verify against the presignature's commitments");
+    outcome = {
+      sig: combined.signature,
+      used: [...combined.used],
+      missing: [...combined.missing],
+      error: combined.error,
+    };
   }
   if (outcome.sig === undefined) return { culprits, missing: outcome.missing, error: outcome.error };
   const sig = Signature.from(outcome.sig.serialized);
@@ -251,25 +262,18 @@ function litSum(
   shares: readonly SignatureShare[],
   t: number,
 ): { sig?: { serialized: string }; used: number[]; missing: number[]; error?: string } {
-  const n = secp256k1Group.order;
   if (shares.length < 2 * t + 1)
     return { used: [], missing: [], error: `only ${shares.length} shares, need ${2 * t + 1}` };
   const R = majority(
     shares.map((s) => s.bigR),
     (p) => hexlify(p.toBytes(true)),
   )!.value;
-  let s = 0n;
-  for (const sh of shares) s = (s + sh.s) % n;
-  const { x, y } = R.toAffine();
-  let recid = Number(y & 1n);
-  if (s > n >> 1n) {
-    s = n - s;
-    recid ^= 1;
-  }
-  const serialized = Signature.from({
-    r: "0x" + (x % n).toString(16).padStart(64, "0"),
-    s: "0x" + s.toString(16).padStart(64, "0"),
-    v: 27 + recid,
-  }).serialized;
-  return { sig: { serialized }, used: shares.map((sh) => sh.index).sort((a, b) => a - b), missing: [] };
+  return {
+    sig: sumShares(
+      shares.map((sh) => sh.s),
+      R,
+    ),
+    used: shares.map((sh) => sh.index).sort((a, b) => a - b),
+    missing: [],
+  };
 }

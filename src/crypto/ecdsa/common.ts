@@ -212,3 +212,37 @@ export function checkIndex(i: unknown, n: number, what: string): number {
 export function isPoint(p: unknown): p is Point {
   return p instanceof secp256k1.Point;
 }
+
+/** Byte-wise equality of two hashes. */
+export function sameHash(x: Uint8Array, y: Uint8Array): boolean {
+  if (x.length !== y.length) return false;
+  for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+  return true;
+}
+
+/** A signing set: distinct participant indices in 1..n (n if given), returned sorted. */
+export function checkSigningSet(set: readonly number[], n?: number): number[] {
+  if (!Array.isArray(set) || set.length === 0) throw new CryptoError("signing set must be a non-empty list");
+  const seen = new Set<number>();
+  for (const i of set) {
+    if (!Number.isInteger(i) || i < 1 || (n !== undefined && i > n))
+      throw new CryptoError(`signing set: bad participant index ${String(i)}`);
+    if (seen.has(i)) throw new CryptoError(`signing set: participant ${i} appears twice`);
+    seen.add(i);
+  }
+  return [...set].sort((x, y) => x - y);
+}
+
+/** The Fiat-Shamir challenge of a signature share's Chaum-Pedersen proof (P, T1, T2) for X_i. */
+export function shareChallenge(
+  presignatureId: string,
+  index: number,
+  X: Point,
+  proof: { readonly P: Point; readonly T1: Point; readonly T2: Point },
+): bigint {
+  return hashToScalar("share-dleq", [
+    new TextEncoder().encode(presignatureId),
+    index,
+    ...toAffineBatch([X, proof.P, proof.T1, proof.T2]),
+  ]);
+}

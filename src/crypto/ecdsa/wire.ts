@@ -4,10 +4,21 @@
  * and never the identity, exact list lengths for the run's t — and throw a CulpritError naming the
  * sender, so the node can drop that message and blame its sender (an honest dealer never commits to
  * the identity: its coefficients are non-zero). The private `DealingShare` is encrypted by the node.
+ * At the end, the online signature share's JSON (`signatureShareToJSON`/`FromJSON`).
  */
 import type { Point } from "../group";
 import { CryptoError, CulpritError } from "../errors";
-import { decodePoint, decodeScalar, encodePoint, encodeScalar, hexToBytesStrict, toHex } from "./common";
+import {
+  checkSigningSet,
+  decodePoint,
+  decodeScalar,
+  encodePoint,
+  encodeScalar,
+  hexToBytesStrict,
+  toHex,
+  type PointForm,
+} from "./common";
+import type { ShareProof, SignatureShare } from "./sign";
 import type {
   ComplaintBroadcast,
   DealingBroadcast,
@@ -195,5 +206,82 @@ export function decodeProductBroadcast(
         z: decodeScalar(proof.z, "z"),
       }),
     });
+  });
+}
+
+// ---------- the online signature share ----------
+
+export interface SignatureShareJson {
+  readonly presignatureId: string;
+  readonly index: number;
+  /** Hex without 0x, as in Lit's shares. */
+  readonly hash: string;
+  readonly publicKey: string;
+  readonly bigR: string;
+  readonly share: string;
+  readonly signingSet?: readonly number[];
+  readonly proof?: { readonly P: string; readonly T1: string; readonly T2: string; readonly z: string };
+}
+
+/** JSON of a share; points compressed unless `form` says otherwise (decoding accepts both). */
+export function signatureShareToJSON(
+  share: SignatureShare,
+  form: PointForm = "compressed",
+): SignatureShareJson {
+  return {
+    presignatureId: share.presignatureId,
+    index: share.index,
+    hash: toHex(share.hash),
+    publicKey: encodePoint(share.publicKey, form),
+    bigR: encodePoint(share.bigR, form),
+    share: encodeScalar(share.s),
+    ...(share.signingSet ? { signingSet: [...share.signingSet] } : {}),
+    ...(share.proof
+      ? {
+          proof: {
+            P: encodePoint(share.proof.P, form),
+            T1: encodePoint(share.proof.T1, form),
+            T2: encodePoint(share.proof.T2, form),
+            z: encodeScalar(share.proof.z),
+          },
+        }
+      : {}),
+  };
+}
+
+/** Strict decoding of a share from the wire: canonical scalars, points on the curve, exact lengths. */
+export function signatureShareFromJSON(json: unknown): SignatureShare {
+  if (typeof json !== "object" || json === null) throw new CryptoError("signature share: expected an object");
+  const o = json as Record<string, unknown>;
+  if (typeof o.presignatureId !== "string" || !/^[0-9a-f]{64}$/.test(o.presignatureId))
+    throw new CryptoError("signature share: bad presignature id");
+  if (typeof o.index !== "number" || !Number.isInteger(o.index) || o.index < 1 || o.index > 255)
+    throw new CryptoError("signature share: bad index");
+  const hash = hexToBytesStrict(o.hash, 32, "signature share hash");
+  let signingSet: readonly number[] | undefined;
+  if (o.signingSet !== undefined) {
+    if (!Array.isArray(o.signingSet)) throw new CryptoError("signature share: bad signing set");
+    signingSet = Object.freeze(checkSigningSet(o.signingSet as number[], 255));
+  }
+  let proof: ShareProof | undefined;
+  if (o.proof !== undefined) {
+    if (typeof o.proof !== "object" || o.proof === null) throw new CryptoError("signature share: bad proof");
+    const p = o.proof as Record<string, unknown>;
+    proof = Object.freeze({
+      P: decodePoint(p.P, "proof P"),
+      T1: decodePoint(p.T1, "proof T1"),
+      T2: decodePoint(p.T2, "proof T2"),
+      z: decodeScalar(p.z, "proof z"),
+    });
+  }
+  return Object.freeze({
+    presignatureId: o.presignatureId,
+    index: o.index,
+    hash,
+    publicKey: decodePoint(o.publicKey, "signature share public key"),
+    bigR: decodePoint(o.bigR, "signature share bigR"),
+    s: decodeScalar(o.share, "signature share"),
+    ...(signingSet ? { signingSet } : {}),
+    ...(proof ? { proof } : {}),
   });
 }
