@@ -9,14 +9,13 @@ import { bytesToHex } from "@noble/hashes/utils";
 import { getBytes, hashMessage, keccak256, toUtf8Bytes } from "ethers";
 
 import { cidToBytes } from "../../chain/cid";
+import { combineLitShares } from "../../crypto/ecdsa";
 import { tokenIdOf } from "../chain";
 import type { SigningShare } from "../node";
 import { checkSigningPermission } from "../permissions";
 import type { Capabilities, Capability } from "../sandbox";
 import { CapabilityError, bytesArg, params, publicKeyArg, sigNameArg } from "./args";
 import { MAX_SIGNATURES_PER_REQUEST, type RunContext } from "./context";
-
-const N_ORDER = secp256k1.CURVE.n;
 
 /**
  * May the running action have `tokenId` sign? Yes if the CID on top of the call stack is a permitted
@@ -137,24 +136,15 @@ export function signingCapabilities(ctx: RunContext): Capabilities {
     const bigR = shares[0].bigR!;
     if (shares.some((x) => x.bigR !== bigR))
       throw new CapabilityError(`${fn}: the signing set disagrees on R`);
-    let s = 0n;
-    for (const x of shares) s = (s + BigInt("0x" + x.share)) % N_ORDER;
     const R = secp256k1.ProjectivePoint.fromHex(bigR);
-    const rScalar = R.toAffine().x % N_ORDER;
-    let recovery = R.toAffine().y & 1n ? 1 : 0;
-    if (s > N_ORDER / 2n) {
-      s = N_ORDER - s;
-      recovery ^= 1;
-    }
-    const sig = new secp256k1.Signature(rScalar, s).addRecoveryBit(recovery);
-    const recovered = sig.recoverPublicKey(hash).toHex(false);
-    if ("0x" + recovered !== pubkey)
-      throw new CapabilityError(`${fn}: the combined signature does not verify`);
-    return JSON.stringify({
-      r: R.toHex(true),
-      s: s.toString(16).padStart(64, "0"),
-      v: recovery,
-    });
+    const sig = combineLitShares(
+      shares.map((x) => BigInt("0x" + x.share)),
+      R,
+      hash,
+      secp256k1.ProjectivePoint.fromHex(pubkey.slice(2)),
+    );
+    if (sig === undefined) throw new CapabilityError(`${fn}: the combined signature does not verify`);
+    return JSON.stringify({ r: R.toHex(true), s: sig.s.toString(16).padStart(64, "0"), v: sig.recoveryId });
   };
 
   /**
