@@ -9,12 +9,9 @@ import { Contract, getAddress, type Provider } from "ethers";
 import { InvalidArgumentError, QuorumNotReachedError, SdkError, type NodeFailure } from "./errors";
 import { newRequestId, postJson } from "./http";
 import { jsonRpcProvider } from "./provider";
+import { STAKING_ABI } from "../protocol";
 
-/** The part of Staking's ABI the SDK reads (Lit's client reads the same function). */
-export const STAKING_ABI = [
-  "function getActiveUnkickedValidatorStructsAndCounts() view returns (tuple(uint256 epochLength, uint256 number, uint256 endTime, uint256 retries, uint256 timeout), uint256, tuple(uint32 ip, uint128 ipv6, uint32 port, address nodeAddress, uint256 reward, uint256 senderPubKey, uint256 receiverPubKey)[])",
-  "event StateChanged(uint8 newState)",
-] as const;
+export { STAKING_ABI };
 
 /** What a node answers on `/web/handshake/`. */
 export interface HandshakeResult {

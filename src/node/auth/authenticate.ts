@@ -20,6 +20,7 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
 import { getAddress, keccak256, toUtf8Bytes, verifyMessage } from "ethers";
 import { SiweMessage } from "siwe";
 import { z } from "zod";
+import { AUTH_METHOD_TYPE } from "../../protocol";
 import { InvalidRequestError, NotPermittedError, SessionExpiredError, UnauthorizedError } from "../errors";
 import {
   RecapError,
@@ -560,9 +561,6 @@ export function decryptionCapability(
 
 // ---------------------------------------------------------------------------------------------
 // Auth methods (the `authMethods` of pkp/sign and execute)
-
-/** Lit's auth method types a node can check by itself. */
-export const AUTH_METHOD_TYPE = { EthWallet: 1 } as const;
 
 export interface VerifiedAuthMethod {
   authMethodType: number;
