@@ -6,7 +6,7 @@
 import { getAddress, hexlify } from "ethers";
 import type { ContractTransactionResponse, Signer, TransactionReceipt } from "ethers";
 
-import { bytesToCid, cidToBytes } from "./cid";
+import { bytesToCid, cidToBytes } from "../protocol/cid";
 import {
   AUTH_METHOD_ACTION,
   AUTH_METHOD_ADDRESS,

@@ -4,3 +4,7 @@
  */
 export * from "./constants";
 export * from "./abi";
+export * from "./session";
+export * from "./recap";
+export * from "./cid";
+export * from "./addresses";

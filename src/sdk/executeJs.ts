@@ -11,12 +11,12 @@
  */
 import { getBytes } from "ethers";
 
-import { cidOf, isCid } from "../chain/cid";
+import { cidOf, isCid } from "../protocol/cid";
 import type { NetworkClient } from "./connect";
 import { majority } from "./connect";
 import { InvalidArgumentError, SdkError, type NodeFailure } from "./errors";
 import { newRequestId, postJson } from "./http";
-import { requestEntropy } from "./pkpSign";
+import { requestEntropy } from "../protocol";
 import type { SessionSigs } from "./session";
 import {
   combineNodeShares,

@@ -5,16 +5,7 @@
  * combined into a low-s (r, s, v) and checked against the PKP's address. A node whose share is wrong
  * is named; missing or lying nodes are left out of a retry with a fresh request id.
  */
-import {
-  Signature,
-  computeAddress,
-  concat,
-  getBytes,
-  hexlify,
-  keccak256,
-  recoverAddress,
-  toUtf8Bytes,
-} from "ethers";
+import { Signature, computeAddress, getBytes, hexlify, recoverAddress } from "ethers";
 
 import { CryptoError, CulpritsError } from "../crypto/errors";
 import {
@@ -29,6 +20,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 
 import { secp256k1Group } from "../crypto/group";
 import { interpolateInExponent } from "../crypto/polynomial";
+import { PKP_SIGN_NAME, requestEntropy } from "../protocol";
 import type { NetworkClient } from "./connect";
 import { majority } from "./connect";
 import { InvalidArgumentError, type NodeFailure } from "./errors";
@@ -71,13 +63,7 @@ interface PkpSignAnswer {
   pkpNetwork?: ShareVerificationData;
 }
 
-/** The session name of pkp/sign in the nodes' signing protocol. */
-export const PKP_SIGN_NAME = "pkpSign";
-
-/** The public re-randomisation entropy of one signing operation: keccak256(requestId ‖ 0x00 ‖ sigName). */
-export function requestEntropy(requestId: string, sigName: string): Uint8Array {
-  return getBytes(keccak256(concat([toUtf8Bytes(requestId), new Uint8Array([0]), toUtf8Bytes(sigName)])));
-}
+export { PKP_SIGN_NAME, requestEntropy };
 
 export interface PkpSignParameters {
   client: NetworkClient;

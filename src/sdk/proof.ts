@@ -32,7 +32,7 @@ import {
 } from "ethers";
 import { z } from "zod";
 
-import { bytesToCid, cidOf, cidToBytes } from "../chain/cid";
+import { bytesToCid, cidOf, cidToBytes } from "../protocol/cid";
 import { AUTH_METHOD_ACTION, PKP_NFT_ABI, PKP_PERMISSIONS_ABI, PUBKEY_ROUTER_ABI } from "../protocol";
 import { InvalidArgumentError, SdkError } from "./errors";
 

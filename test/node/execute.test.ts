@@ -24,7 +24,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import { LitNodeClientNodeJs } from "@lit-protocol/lit-node-client-nodejs";
 import { LitActionResource, createSiweMessageWithRecaps, generateAuthSig } from "@lit-protocol/auth-helpers";
 import { LIT_ABILITY as LIT_CLIENT_ABILITY } from "@lit-protocol/constants";
-import { cidOf, cidToBytes } from "../../src/chain/cid";
+import { cidOf, cidToBytes } from "../../src/protocol/cid";
 import {
   combineWeightedShares,
   presignaturePublicFromJSON,

@@ -20,7 +20,7 @@ import {
   toUtf8Bytes,
 } from "ethers";
 
-import { cidOf } from "../../src/chain/cid";
+import { cidOf } from "../../src/protocol/cid";
 import { secp256k1Group } from "../../src/crypto/group";
 import { evaluate, randomPolynomial } from "../../src/crypto/polynomial";
 import {

@@ -15,7 +15,7 @@
 import { bytesToHex } from "@noble/hashes/utils";
 import { computeAddress, getAddress } from "ethers";
 import { SiweMessage } from "siwe";
-import { RecapError, extractRecap } from "../../recap";
+import { RecapError, extractRecap } from "../../protocol/recap";
 import { encodeShareHex, signShare } from "../../crypto/bls";
 import { blsG1Group } from "../../crypto/group";
 import { PKP_AUTH_RESOURCE_PREFIX, nodeAuthContext, pkpAuthResource, pkpSessionDigest } from "../auth";

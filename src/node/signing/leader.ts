@@ -14,6 +14,9 @@ import { concatBytes, utf8ToBytes } from "@noble/hashes/utils";
 import { getBytes, keccak256 } from "ethers";
 import type { Validator } from "../chain";
 
+/** Declared in src/protocol (the SDK derives the same); re-exported for node.ts. */
+export { requestEntropy } from "../../protocol";
+
 export interface JoinRequest {
   requestId: string;
   sigName: string;
@@ -79,11 +82,6 @@ export function planPresignatureOwners(
     owners.push(k + 1);
   }
   return { owners, filling: true };
-}
-
-/** Re-randomisation entropy of a request: keccak256(requestId ‖ sigName). */
-export function requestEntropy(requestId: string, sigName: string): Uint8Array {
-  return getBytes(keccak256(concatBytes(utf8ToBytes(requestId), utf8ToBytes("\0"), utf8ToBytes(sigName))));
 }
 
 interface Pending {
