@@ -8,3 +8,4 @@ export * from "./session";
 export * from "./recap";
 export * from "./cid";
 export * from "./addresses";
+export * from "./wire";

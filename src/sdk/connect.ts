@@ -9,22 +9,12 @@ import { Contract, getAddress, type Provider } from "ethers";
 import { InvalidArgumentError, QuorumNotReachedError, SdkError, type NodeFailure } from "./errors";
 import { newRequestId, postJson } from "./http";
 import { jsonRpcProvider } from "./provider";
-import { STAKING_ABI } from "../protocol";
+import { ROUTES, STAKING_ABI, type HandshakeResponse } from "../protocol";
 
 export { STAKING_ABI };
 
-/** What a node answers on `/web/handshake/`. */
-export interface HandshakeResult {
-  serverPublicKey: string;
-  subnetPublicKey: string;
-  networkPublicKey: string;
-  networkPublicKeySet: string;
-  hdRootPubkeys: string[];
-  latestBlockhash: string;
-  attestation: unknown;
-  nodeVersion: string;
-  clientSdkVersion: string;
-}
+/** What a node answers on `/web/handshake/` (src/protocol/wire.ts). */
+export type HandshakeResult = HandshakeResponse;
 
 export interface ValidatorNode {
   url: string;
@@ -125,9 +115,9 @@ export async function connect(p: ConnectParameters): Promise<ConnectReturnType> 
   const challenge = randomBytes(32).toString("hex");
   const answers = await Promise.all(
     nodes.map((node) =>
-      postJson<HandshakeResult>(
+      postJson(
         node.url,
-        "/web/handshake/",
+        ROUTES.handshake,
         { clientPublicKey: "test", challenge, epoch: Number(epoch.number) },
         { requestId, timeoutMs: p.timeoutMs ?? 10_000 },
       ),

@@ -31,6 +31,7 @@ import { CryptoError, CulpritError, CulpritsError, ThresholdError } from "../cry
 import { decrypt as ibeDecrypt, encrypt as ibeEncrypt } from "../crypto/ibe";
 import type { NetworkClient } from "./connect";
 import { InvalidArgumentError, SdkError, type NodeFailure } from "./errors";
+import { ROUTES, type AnswerOf } from "../protocol";
 import { newRequestId, postJson } from "./http";
 import {
   accessControlConditionResource,
@@ -177,12 +178,8 @@ export async function encrypt(p: EncryptParameters): Promise<EncryptReturnType> 
   return { ciphertext: Buffer.from(ciphertext).toString("base64"), dataToEncryptHash };
 }
 
-interface EncryptionSignAnswer {
-  result?: unknown;
-  signatureShare?: { ProofOfPossession?: unknown };
-  shareIndex?: unknown;
-  pkpNetwork?: { index?: unknown; publicKeyShares?: unknown };
-}
+/** An encryption/sign answer as the SDK accepts it (src/protocol/wire.ts): every field optional, each typed. */
+type EncryptionSignAnswer = AnswerOf<"encryptionSign">;
 
 function ciphertextBytes(c: string | Uint8Array): Uint8Array {
   if (c instanceof Uint8Array) return c;
@@ -234,9 +231,9 @@ export async function decrypt(p: DecryptParameters): Promise<DecryptReturnType> 
         failures.push({ url: node.url, code: "NoSessionSig", reason: "no session signature for this node" });
         return undefined;
       }
-      const answer = await postJson<EncryptionSignAnswer>(
+      const answer = await postJson(
         node.url,
-        "/web/encryption/sign/",
+        ROUTES.encryptionSign,
         {
           ...conditionFields,
           dataToEncryptHash: p.dataToEncryptHash,

@@ -16,15 +16,9 @@ import type { NetworkClient } from "./connect";
 import { majority } from "./connect";
 import { InvalidArgumentError, SdkError, type NodeFailure } from "./errors";
 import { newRequestId, postJson } from "./http";
-import { requestEntropy } from "../protocol";
+import { ROUTES, requestEntropy, type AnswerOf } from "../protocol";
 import type { SessionSigs } from "./session";
-import {
-  combineNodeShares,
-  unquote,
-  type CombinedSignature,
-  type NodeSignatureShare,
-  type ShareVerificationData,
-} from "./shares";
+import { combineNodeShares, unquote, type CombinedSignature, type NodeSignatureShare } from "./shares";
 import type { ShareCulprit } from "./signErrors";
 
 export interface ExecuteJsParameters {
@@ -79,16 +73,8 @@ export interface SignatureFailure {
   reason: string;
 }
 
-interface ExecuteAnswer {
-  success?: boolean;
-  signedData?: Record<string, Record<string, unknown>>;
-  decryptedData?: unknown;
-  claimData?: Record<string, unknown>;
-  response?: unknown;
-  logs?: unknown;
-  error?: unknown;
-  pkpNetwork?: { cid?: unknown; signedData?: Record<string, ShareVerificationData> };
-}
+/** An execute answer as the SDK accepts it (src/protocol/wire.ts): every field optional, each typed. */
+type ExecuteAnswer = AnswerOf<"execute">;
 
 /** Running the action failed at the network level; lists each failed node, disagreement and culprit. */
 export class ExecuteJsError extends SdkError {
@@ -242,9 +228,9 @@ export async function executeJs(p: ExecuteJsParameters): Promise<ExecuteJsReturn
           failure: { url: node.url, code: "NoSessionSig", reason: "no session signature for this node" },
         };
       }
-      return postJson<ExecuteAnswer>(
+      return postJson(
         node.url,
-        "/web/execute/v1",
+        ROUTES.execute,
         {
           ...action.body,
           ...(jsParams === undefined ? {} : { jsParams }),
@@ -337,7 +323,7 @@ export async function executeJs(p: ExecuteJsParameters): Promise<ExecuteJsReturn
     const entries = agreeing
       .map((a) => ({ a, e: a.body.signedData?.[sigName] }))
       .filter(
-        (x): x is { a: (typeof agreeing)[number]; e: Record<string, unknown> } =>
+        (x): x is { a: (typeof agreeing)[number]; e: NonNullable<typeof x.e> } =>
           typeof x.e === "object" && x.e !== null,
       );
     const digestOf = (e: Record<string, unknown>) => unquote(e.dataSigned).toLowerCase().replace(/^0x/, "");

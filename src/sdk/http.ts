@@ -1,9 +1,12 @@
 /**
  * JSON over HTTP to the nodes, as Lit's v7 client does it: POST, JSON body, the SDK headers and one
- * `X-Request-Id` per client operation. Every failure becomes a `NodeFailure` naming the node and why.
+ * `X-Request-Id` per client operation. Every answer is checked against its route's schema
+ * (src/protocol/wire.ts); every failure, a malformed answer included, becomes a `NodeFailure` naming
+ * the node and why.
  */
 import { randomBytes } from "node:crypto";
 
+import { ANSWER_SCHEMAS, ROUTES, type AnswerOf, type RouteName } from "../protocol/wire";
 import type { NodeFailure } from "./errors";
 import { TransportError, request, type RawResponse } from "../transport";
 
@@ -24,13 +27,25 @@ export interface PostOptions {
   timeoutMs?: number;
 }
 
-/** POSTs `body` to `<url><path>`; a non-2xx status, a non-JSON body or a transport error is a failure. */
-export async function postJson<T>(
+/** A v7 route's path (`ROUTES`). */
+export type RoutePath = (typeof ROUTES)[RouteName];
+/** The route name of each path. */
+const ROUTE_OF = new Map(Object.entries(ROUTES).map(([name, path]) => [path, name as RouteName]));
+/** What the SDK accepts on a route, by path. */
+export type AnswerAt<P extends RoutePath> = AnswerOf<
+  { [R in RouteName]: (typeof ROUTES)[R] extends P ? R : never }[RouteName]
+>;
+
+/**
+ * POSTs `body` to `<url><path>`; a non-2xx status, a non-JSON body, an answer that does not match the
+ * route's schema or a transport error is a failure.
+ */
+export async function postJson<P extends RoutePath>(
   url: string,
-  path: string,
+  path: P,
   body: unknown,
   options: PostOptions,
-): Promise<NodeAnswer<T>> {
+): Promise<NodeAnswer<AnswerAt<P>>> {
   let res: RawResponse;
   try {
     res = await request(`${url}${path}`, {
@@ -78,7 +93,24 @@ export async function postJson<T>(
       },
     };
   }
-  return { ok: true, url, body: json as T };
+  const route = ROUTE_OF.get(path)!;
+  const parsed = ANSWER_SCHEMAS[route].safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.length ? issue.path.join(".") : "(body)"}: ${issue.message}`,
+    );
+    return {
+      ok: false,
+      url,
+      failure: {
+        url,
+        status: res.status,
+        code: "BadResponse",
+        reason: `answer does not match the ${route} schema: ${issues.join("; ")}`,
+      },
+    };
+  }
+  return { ok: true, url, body: parsed.data as AnswerAt<P> };
 }
 
 function transportFailure(url: string, e: unknown): NodeFailure {

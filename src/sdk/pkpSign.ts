@@ -20,7 +20,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 
 import { secp256k1Group } from "../crypto/group";
 import { interpolateInExponent } from "../crypto/polynomial";
-import { PKP_SIGN_NAME, requestEntropy } from "../protocol";
+import { PKP_SIGN_NAME, ROUTES, requestEntropy, type AnswerOf } from "../protocol";
 import type { NetworkClient } from "./connect";
 import { majority } from "./connect";
 import { InvalidArgumentError, type NodeFailure } from "./errors";
@@ -28,40 +28,12 @@ import { newRequestId, postJson } from "./http";
 import type { SessionSigs } from "./session";
 import { PkpSignError, SignatureMismatchError, type ShareCulprit } from "./signErrors";
 
+/** A pkp/sign answer as the SDK accepts it (src/protocol/wire.ts): every field optional, each typed. */
+type PkpSignAnswer = AnswerOf<"pkpSign">;
 /** The Lit v7 share fields of a pkp/sign answer (values may be JSON-quoted strings). */
-interface LitPkpSignatureShare {
-  digest?: string;
-  result?: string;
-  share_index?: number | string;
-  signature_share?: string;
-  big_r?: string;
-  public_key?: string;
-  sig_type?: string;
-}
-
-/**
- * What our nodes add to a pkp/sign answer (under `pkpNetwork`) so that each share can be verified and
- * a wrong one named; Lit's client ignores it.
- */
-interface ShareVerificationData {
-  member: boolean;
-  index?: number;
-  signingSet?: number[];
-  presignatureId?: string;
-  /** The presignature's public part (`presignaturePublicToJSON`). */
-  presignature?: unknown;
-  /** The weighted share with its signing set and DLEQ proof (`signatureShareToJSON`). */
-  share?: unknown;
-  /** This node's public share X_i of the PKP key, SEC1 hex. */
-  publicKeyShare?: string;
-}
-
-interface PkpSignAnswer {
-  success?: boolean;
-  signedData?: number[];
-  signatureShare?: LitPkpSignatureShare;
-  pkpNetwork?: ShareVerificationData;
-}
+type LitPkpSignatureShare = NonNullable<PkpSignAnswer["signatureShare"]>;
+/** What our nodes add (under `pkpNetwork`) so that each share can be verified; Lit's client ignores it. */
+type ShareVerificationData = NonNullable<PkpSignAnswer["pkpNetwork"]>;
 
 export { PKP_SIGN_NAME, requestEntropy };
 
@@ -170,9 +142,9 @@ export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> 
             failure: { url: node.url, code: "NoSessionSig", reason: "no session signature for this node" },
           };
         }
-        return postJson<PkpSignAnswer>(
+        return postJson(
           node.url,
-          "/web/pkp/sign/v1",
+          ROUTES.pkpSign,
           { toSign: Array.from(digest), pubkey, authSig, epoch: Number(client.epoch.number) },
           { requestId, timeoutMs: p.timeoutMs },
         );

@@ -10,7 +10,7 @@ import { bytesToHex } from "@noble/hashes/utils";
 import { computeAddress } from "ethers";
 import { SiweMessage } from "siwe";
 import { combineAndVerify, decodeShare, type BlsSignatureShare } from "../../crypto/bls";
-import { PKP_AUTH_RESOURCE_PREFIX, pkpSessionDigest } from "../../protocol";
+import { PKP_AUTH_RESOURCE_PREFIX, ROUTES, pkpSessionDigest } from "../../protocol";
 import type { NetworkClient } from "../connect";
 import { InvalidArgumentError, QuorumNotReachedError, type NodeFailure } from "../errors";
 import { newRequestId, postJson } from "../http";
@@ -61,15 +61,6 @@ export interface GetPkpSessionSigsReturnType {
   culprits: string[];
   failures: NodeFailure[];
   requestId: string;
-}
-
-interface SignSessionKeyAnswer {
-  result?: string;
-  signatureShare?: { ProofOfPossession?: string };
-  shareIndex?: number;
-  siweMessage?: string;
-  dataSigned?: string;
-  pkpNetwork?: { index?: number; publicKeyShare?: string };
 }
 
 export { pkpSessionDigest };
@@ -169,7 +160,7 @@ export async function getPkpSessionSigs(
   };
   const answers = await Promise.all(
     client.nodes.map((node) =>
-      postJson<SignSessionKeyAnswer>(node.url, "/web/sign_session_key/v1", body, {
+      postJson(node.url, ROUTES.signSessionKey, body, {
         requestId,
         timeoutMs: p.timeoutMs ?? 60_000,
       }),
