@@ -395,7 +395,12 @@ export type EncryptionSignResponse = z.infer<typeof encryptionSignResponseSchema
 /** `/web/encryption/sign/` from our nodes: the node's index and every public key share (compressed G1 hex). */
 export const encryptionSignAnswerSchema = encryptionSignResponseSchema.extend({
   pkpNetwork: z
-    .object({ index: z.number().int(), publicKeyShares: z.record(z.string()) })
+    .object({
+      /** This node's Shamir index (= shareIndex + 1). */
+      index: z.number().int(),
+      /** Every participant's public key share (compressed G1 hex), by index. */
+      publicKeyShares: z.record(z.string()),
+    })
     .passthrough()
     .optional(),
 });

@@ -37,7 +37,7 @@ import { InternalError, InvalidRequestError } from "../errors";
 import type { PkpNode } from "../node";
 import { createActionConditionRunner } from "./actionConditions";
 import { DEFAULT_WIRE_LIMITS, ROUTES, parseRequest, type EncryptionSignRequest } from "../wire";
-import type { EncryptionSignResponse } from "../wire";
+import type { EncryptionSignAnswer, EncryptionSignResponse } from "../wire";
 
 export interface EncryptionRouteOptions {
   /**
@@ -47,14 +47,12 @@ export interface EncryptionRouteOptions {
   runActionCondition?: RunActionCondition | null;
 }
 
-/** `pkpNetwork` extras of our nodes' response. */
+/**
+ * `pkpNetwork` extras of our nodes' response (src/protocol/wire.ts): this node's Shamir index
+ * (= shareIndex + 1) and every participant's public key share (compressed G1 hex), by index.
+ */
 export interface EncryptionSignExtras {
-  pkpNetwork: {
-    /** This node's Shamir index (= shareIndex + 1). */
-    index: number;
-    /** Every participant's public key share (compressed G1 hex), by index. */
-    publicKeyShares: Record<string, string>;
-  };
+  pkpNetwork: NonNullable<EncryptionSignAnswer["pkpNetwork"]>;
 }
 
 type Json = Record<string, unknown>;
