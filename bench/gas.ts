@@ -13,7 +13,7 @@ import hre from "hardhat";
 import { Signature, Wallet, hexlify, keccak256, randomBytes } from "ethers";
 import type { ContractTransactionResponse } from "ethers";
 
-import { cidToBytes, cidOf } from "../src/chain/cid";
+import { cidToBytes, cidOf } from "../src/protocol/cid";
 import { connectContracts } from "../src/chain/deployment";
 import type { PKPContracts } from "../src/chain/deployment";
 import { makeDevKey } from "../src/chain/devkeys";

@@ -1,6 +1,6 @@
 import { task } from "hardhat/config";
 
-import { cidOf, cidToBytes } from "../src/chain/cid";
+import { cidOf, cidToBytes } from "../src/protocol/cid";
 import { action, common, emit, label, readUserFile, required } from "./util";
 
 common(task("action:cid", "IPFS CIDv0 of a Lit Action's code, exactly as `ipfs add` computes it"), false)

@@ -7,7 +7,7 @@
 import { task, types } from "hardhat/config";
 import { recoverAddress } from "ethers";
 
-import { cidOf, cidToBytes } from "../src/chain/cid";
+import { cidOf, cidToBytes } from "../src/protocol/cid";
 import { InvalidArgumentError } from "../src/chain/errors";
 import { publishToGateway } from "../src/network/gateway";
 import { readNetworkFile } from "../src/network/networkFile";

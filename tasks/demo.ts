@@ -2,7 +2,7 @@ import { task, types } from "hardhat/config";
 import { HardhatPluginError } from "hardhat/plugins";
 import pc from "picocolors";
 
-import { cidOf } from "../src/chain/cid";
+import { cidOf } from "../src/protocol/cid";
 import { routeDevKeys } from "../src/chain/devkeys";
 import { deployPkpSystem, resolveDeployment, signerOf } from "../src/chain/hardhat";
 import { connectContracts } from "../src/chain/deployment";

@@ -1,6 +1,6 @@
 import { task } from "hardhat/config";
 
-import { cidToBytes } from "../src/chain/cid";
+import { cidToBytes } from "../src/protocol/cid";
 import { contractsFor } from "../src/chain/hardhat";
 import { mintGrantAndBurn, mintNext, mintWithPermissions } from "../src/chain/pkp";
 import type { MintedPkp } from "../src/chain/pkp";

@@ -1,6 +1,6 @@
 import { task } from "hardhat/config";
 
-import { cidToBytes } from "../src/chain/cid";
+import { cidToBytes } from "../src/protocol/cid";
 import { InvalidArgumentError } from "../src/chain/errors";
 import { contractsFor } from "../src/chain/hardhat";
 import {

@@ -8,7 +8,7 @@ import { HardhatPluginError } from "hardhat/plugins";
 import type { ConfigurableTaskDefinition, HardhatRuntimeEnvironment } from "hardhat/types";
 import pc from "picocolors";
 
-import { cidOf, cidToBytes } from "../src/chain/cid";
+import { cidOf, cidToBytes } from "../src/protocol/cid";
 import { ChainError, InvalidArgumentError } from "../src/chain/errors";
 
 export const PLUGIN = "pkp-network";

@@ -10,7 +10,6 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { getAddress, isAddress } from "ethers";
 import type { ContractRunner, Provider } from "ethers";
 import { z } from "zod";
 
@@ -22,6 +21,7 @@ import type {
   PubkeyRouter,
   Staking,
 } from "../../typechain-types";
+import { contractAddressesSchema } from "../protocol/addresses";
 import { DeploymentError } from "./errors";
 import { isSigner, sequenced } from "./signer";
 
@@ -54,21 +54,10 @@ export interface PKPContracts {
 /** The chains on which development shortcuts (admin routing of random keys) are allowed. */
 export const DEV_CHAIN_IDS: readonly bigint[] = [31337n, 1337n];
 
-const address = z
-  .string()
-  .refine((value) => isAddress(value), { message: "not an Ethereum address" })
-  .transform((value) => getAddress(value));
-
 /** Our own format: `{ "chainId"?: number, "staking": "0x…", "pubkeyRouter": "0x…", … }`. */
-const plainSchema = z
-  .object({
+const plainSchema = contractAddressesSchema
+  .extend({
     chainId: z.union([z.number().int().positive(), z.string().regex(/^[0-9]+$/)]).optional(),
-    staking: address,
-    pubkeyRouter: address,
-    pkpNft: address,
-    pkpPermissions: address,
-    pkpHelper: address,
-    pkpNftMetadata: address,
   })
   .strip();
 

@@ -6,21 +6,21 @@
 import { getAddress, hexlify } from "ethers";
 import type { ContractTransactionResponse, Signer, TransactionReceipt } from "ethers";
 
-import { bytesToCid, cidToBytes } from "./cid";
+import { bytesToCid, cidToBytes } from "../protocol/cid";
+import {
+  AUTH_METHOD_ACTION,
+  AUTH_METHOD_ADDRESS,
+  KEY_TYPE_ECDSA,
+  SCOPE_PERSONAL_SIGN,
+  SCOPE_SIGN_ANYTHING,
+} from "../protocol";
 import type { PKPContracts } from "./deployment";
 import { ChainError, UnknownTokenError } from "./errors";
 import { authMethodTypeName, scopeName } from "./parse";
 import { call, mined, summary } from "./tx";
 import type { TxSummary } from "./tx";
 
-/** keyType of a secp256k1 (ECDSA) PKP. */
-export const KEY_TYPE_ECDSA = 2n;
-/** Auth method types the contracts give a meaning to. */
-export const AUTH_METHOD_ADDRESS = 1n;
-export const AUTH_METHOD_ACTION = 2n;
-/** Scopes: 1 = SignAnything, 2 = PersonalSign. */
-export const SCOPE_SIGN_ANYTHING = 1n;
-export const SCOPE_PERSONAL_SIGN = 2n;
+export { AUTH_METHOD_ACTION, AUTH_METHOD_ADDRESS, KEY_TYPE_ECDSA, SCOPE_PERSONAL_SIGN, SCOPE_SIGN_ANYTHING };
 /** Scope ids are bit indices below 128 (PKPPermissions refuses larger ones); info reports them all. */
 export const MAX_REPORTED_SCOPE = 128n;
 

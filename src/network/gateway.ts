@@ -1,6 +1,6 @@
 /**
  * A local IPFS store and gateway for Lit Actions: files are added as `ipfs add` adds them (kubo's
- * `POST /api/v0/add`, multipart or a raw body; the CIDv0 computed by src/chain/cid.ts, the default
+ * `POST /api/v0/add`, multipart or a raw body; the CIDv0 computed by src/protocol/cid.ts, the default
  * "unixfs-v0-2015" profile) and served back byte for byte on `GET /ipfs/<cid>` (the path every IPFS
  * HTTP gateway serves), which is what the nodes fetch an action named by `ipfsId` from. Files are kept
  * whole, one file per CID, under a directory of the network's data dir, so they survive restarts.
@@ -15,9 +15,9 @@ import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSyn
 import path from "node:path";
 import fastifyMultipart from "@fastify/multipart";
 import Fastify, { type FastifyInstance, type FastifyReply } from "fastify";
-import { importer, type WritableStorage } from "ipfs-unixfs-importer";
+import { importer } from "ipfs-unixfs-importer";
 
-import { cidOf, isCid } from "../chain/cid";
+import { cidOf, discardBlocks, isCid, unixfsV0Options } from "../protocol/cid";
 import { request } from "../transport";
 import { NetworkError } from "./errors";
 
@@ -45,20 +45,11 @@ export interface AddResult {
   Size: string;
 }
 
-/** Sinks the blocks: only the root CID and the cumulative size are wanted. */
-const discard: WritableStorage = { put: (cid) => cid };
-
 /** The cumulative DAG size kubo reports as `Size` for a file added with the default profile. */
 async function dagSize(bytes: Uint8Array): Promise<{ cid: string; size: bigint }> {
   let last: { cid: string; size: bigint } | undefined;
-  for await (const entry of importer([{ content: bytes }], discard, {
-    profile: "unixfs-v0-2015",
-    cidVersion: 0,
-    rawLeaves: false,
-    leafType: "file",
-    reduceSingleLeafToSelf: true,
-    wrapWithDirectory: false,
-  })) {
+  // Only the root CID and the cumulative size are wanted: the blocks are discarded.
+  for await (const entry of importer([{ content: bytes }], discardBlocks, unixfsV0Options())) {
     last = { cid: entry.cid.toString(), size: entry.size };
   }
   if (last === undefined) throw new GatewayError(500, "the UnixFS importer produced no root");

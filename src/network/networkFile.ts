@@ -1,32 +1,20 @@
 /** `<dataDir>/network.json`: what a started network is (read by the tasks, the SDK's callers and tests). */
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
-import { getAddress, isAddress } from "ethers";
 import { z } from "zod";
 
+import { addressSchema, contractAddressesSchema } from "../protocol/addresses";
 import { NetworkError } from "./errors";
-
-const address = z
-  .string()
-  .refine((v) => isAddress(v), "must be an Ethereum address")
-  .transform((v) => getAddress(v));
 
 export const networkInfoSchema = z.object({
   rpcUrl: z.string().url(),
   chainId: z.number().int().positive(),
-  contracts: z.object({
-    staking: address,
-    pubkeyRouter: address,
-    pkpNft: address,
-    pkpPermissions: address,
-    pkpHelper: address,
-    pkpNftMetadata: address,
-  }),
+  contracts: contractAddressesSchema,
   nodes: z
     .array(
       z.object({
         url: z.string().url(),
-        nodeAddress: address,
+        nodeAddress: addressSchema,
         pid: z.number().int(),
         dataDir: z.string(),
       }),

@@ -10,7 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { verifyMessage } from "ethers";
 
-import { cidOf } from "../chain/cid";
+import { cidOf } from "../protocol/cid";
 import { mintGrantAndBurn } from "../chain/pkp";
 import { executeJs } from "../sdk/executeJs";
 import { verifyProof, type VerifyProofReturnType } from "../sdk/proof";

@@ -4,13 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { getAddress, isAddress } from "ethers";
 import { z } from "zod";
-
-const address = z
-  .string()
-  .refine((v) => isAddress(v), "must be an Ethereum address")
-  .transform((v) => getAddress(v));
+import { nodeContractAddressesSchema } from "../protocol/addresses";
 
 export const nodeConfigSchema = z.object({
   host: z.string().min(1).default("127.0.0.1"),
@@ -22,12 +17,7 @@ export const nodeConfigSchema = z.object({
   nodePrivateKey: z.string().regex(/^0x[0-9a-fA-F]{64}$/, "nodePrivateKey must be 0x followed by 64 hex"),
   rpcUrl: z.string().url(),
   chainId: z.number().int().positive(),
-  contracts: z.object({
-    staking: address,
-    pubkeyRouter: address,
-    pkpNft: address,
-    pkpPermissions: address,
-  }),
+  contracts: nodeContractAddressesSchema,
   pools: z
     .object({
       pkpKeys: z.number().int().min(0).max(10_000).default(4),

@@ -21,7 +21,7 @@ import { ValidatorSet } from "./view";
 import type { PkpSignRequest } from "./wire";
 
 export { NETWORK_KEY } from "./networkKey";
-export { PKP_SIGN_NAME } from "./signing/pkpSign";
+export { PKP_SIGN_NAME } from "../protocol";
 export type { SigningShare, SigningShareRequest } from "./signing/session";
 
 export interface NodeStatus {

@@ -11,21 +11,15 @@
  * message, so PersonalSign alone cannot sign one.
  */
 import { Contract, getAddress } from "ethers";
+import { PKP_PERMISSIONS_ABI, SCOPE_PERSONAL_SIGN, SCOPE_SIGN_ANYTHING } from "../protocol";
 import type { Authenticated } from "./auth";
 import type { Chain } from "./chain";
 import { NotFoundError, NotPermittedError } from "./errors";
 
-export const SCOPE_SIGN_ANYTHING = 1n;
-export const SCOPE_PERSONAL_SIGN = 2n;
+export { SCOPE_PERSONAL_SIGN, SCOPE_SIGN_ANYTHING };
 
 /** What is being signed: an opaque digest, or the EIP-191 hash of a message the node saw. */
 export type SigningKind = "digest" | "eip191";
-
-const PERMISSIONS_AUTH_ABI = [
-  "function isPermittedAuthMethod(uint256 tokenId, uint256 authMethodType, bytes id) view returns (bool)",
-  "function isPermittedAuthMethodScopePresent(uint256 tokenId, uint256 authMethodType, bytes id, uint256 scopeId) view returns (bool)",
-  "function getUserPubkeyForAuthMethod(uint256 authMethodType, bytes id) view returns (bytes)",
-];
 
 const contracts = new WeakMap<Chain, Contract>();
 
@@ -33,7 +27,7 @@ const contracts = new WeakMap<Chain, Contract>();
 export function authMethodReader(chain: Chain): Contract {
   let c = contracts.get(chain);
   if (c === undefined) {
-    c = new Contract(chain.contracts.pkpPermissions, PERMISSIONS_AUTH_ABI, chain.provider);
+    c = new Contract(chain.contracts.pkpPermissions, PKP_PERMISSIONS_ABI, chain.provider);
     contracts.set(chain, c);
   }
   return c;

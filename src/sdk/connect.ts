@@ -9,25 +9,12 @@ import { Contract, getAddress, type Provider } from "ethers";
 import { InvalidArgumentError, QuorumNotReachedError, SdkError, type NodeFailure } from "./errors";
 import { newRequestId, postJson } from "./http";
 import { jsonRpcProvider } from "./provider";
+import { ROUTES, STAKING_ABI, type HandshakeResponse } from "../protocol";
 
-/** The part of Staking's ABI the SDK reads (Lit's client reads the same function). */
-export const STAKING_ABI = [
-  "function getActiveUnkickedValidatorStructsAndCounts() view returns (tuple(uint256 epochLength, uint256 number, uint256 endTime, uint256 retries, uint256 timeout), uint256, tuple(uint32 ip, uint128 ipv6, uint32 port, address nodeAddress, uint256 reward, uint256 senderPubKey, uint256 receiverPubKey)[])",
-  "event StateChanged(uint8 newState)",
-] as const;
+export { STAKING_ABI };
 
-/** What a node answers on `/web/handshake/`. */
-export interface HandshakeResult {
-  serverPublicKey: string;
-  subnetPublicKey: string;
-  networkPublicKey: string;
-  networkPublicKeySet: string;
-  hdRootPubkeys: string[];
-  latestBlockhash: string;
-  attestation: unknown;
-  nodeVersion: string;
-  clientSdkVersion: string;
-}
+/** What a node answers on `/web/handshake/` (src/protocol/wire.ts). */
+export type HandshakeResult = HandshakeResponse;
 
 export interface ValidatorNode {
   url: string;
@@ -128,9 +115,9 @@ export async function connect(p: ConnectParameters): Promise<ConnectReturnType> 
   const challenge = randomBytes(32).toString("hex");
   const answers = await Promise.all(
     nodes.map((node) =>
-      postJson<HandshakeResult>(
+      postJson(
         node.url,
-        "/web/handshake/",
+        ROUTES.handshake,
         { clientPublicKey: "test", challenge, epoch: Number(epoch.number) },
         { requestId, timeoutMs: p.timeoutMs ?? 10_000 },
       ),

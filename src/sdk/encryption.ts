@@ -31,6 +31,7 @@ import { CryptoError, CulpritError, CulpritsError, ThresholdError } from "../cry
 import { decrypt as ibeDecrypt, encrypt as ibeEncrypt } from "../crypto/ibe";
 import type { NetworkClient } from "./connect";
 import { InvalidArgumentError, SdkError, type NodeFailure } from "./errors";
+import { ROUTES, type AnswerOf } from "../protocol";
 import { fanOut, newRequestId } from "./http";
 import {
   accessControlConditionResource,
@@ -177,12 +178,8 @@ export async function encrypt(p: EncryptParameters): Promise<EncryptReturnType> 
   return { ciphertext: Buffer.from(ciphertext).toString("base64"), dataToEncryptHash };
 }
 
-interface EncryptionSignAnswer {
-  result?: unknown;
-  signatureShare?: { ProofOfPossession?: unknown };
-  shareIndex?: unknown;
-  pkpNetwork?: { index?: unknown; publicKeyShares?: unknown };
-}
+/** An encryption/sign answer as the SDK accepts it (src/protocol/wire.ts): every field optional, each typed. */
+type EncryptionSignAnswer = AnswerOf<"encryptionSign">;
 
 function ciphertextBytes(c: string | Uint8Array): Uint8Array {
   if (c instanceof Uint8Array) return c;
@@ -227,10 +224,10 @@ export async function decrypt(p: DecryptParameters): Promise<DecryptReturnType> 
   );
   const requestId = newRequestId();
   const failures: NodeFailure[] = [];
-  const answers = await fanOut<EncryptionSignAnswer>(
+  const answers = await fanOut(
     p.client.nodes,
     p.sessionSigs,
-    "/web/encryption/sign/",
+    ROUTES.encryptionSign,
     (authSig) => ({
       ...conditionFields,
       dataToEncryptHash: p.dataToEncryptHash,

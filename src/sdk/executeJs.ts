@@ -11,20 +11,14 @@
  */
 import { getBytes } from "ethers";
 
-import { cidOf, isCid } from "../chain/cid";
+import { cidOf, isCid } from "../protocol/cid";
 import type { NetworkClient } from "./connect";
 import { majority } from "./connect";
 import { InvalidArgumentError, SdkError, type NodeFailure } from "./errors";
 import { fanOut, newRequestId } from "./http";
-import { requestEntropy } from "./pkpSign";
+import { ROUTES, requestEntropy, type AnswerOf } from "../protocol";
 import type { SessionSigs } from "./session";
-import {
-  combineNodeShares,
-  unquote,
-  type CombinedSignature,
-  type NodeSignatureShare,
-  type ShareVerificationData,
-} from "./shares";
+import { combineNodeShares, unquote, type CombinedSignature, type NodeSignatureShare } from "./shares";
 import type { ShareCulprit } from "./signErrors";
 
 export interface ExecuteJsParameters {
@@ -79,16 +73,8 @@ export interface SignatureFailure {
   reason: string;
 }
 
-interface ExecuteAnswer {
-  success?: boolean;
-  signedData?: Record<string, Record<string, unknown>>;
-  decryptedData?: unknown;
-  claimData?: Record<string, unknown>;
-  response?: unknown;
-  logs?: unknown;
-  error?: unknown;
-  pkpNetwork?: { cid?: unknown; signedData?: Record<string, ShareVerificationData> };
-}
+/** An execute answer as the SDK accepts it (src/protocol/wire.ts): every field optional, each typed. */
+type ExecuteAnswer = AnswerOf<"execute">;
 
 /** Running the action failed at the network level; lists each failed node, disagreement and culprit. */
 export class ExecuteJsError extends SdkError {
@@ -232,10 +218,10 @@ export async function executeJs(p: ExecuteJsParameters): Promise<ExecuteJsReturn
   }
   const requestId = newRequestId();
   const failures: NodeFailure[] = [];
-  const answers = await fanOut<ExecuteAnswer>(
+  const answers = await fanOut(
     client.nodes,
     p.sessionSigs,
-    "/web/execute/v1",
+    ROUTES.execute,
     (authSig) => ({
       ...action.body,
       ...(jsParams === undefined ? {} : { jsParams }),
@@ -326,7 +312,7 @@ export async function executeJs(p: ExecuteJsParameters): Promise<ExecuteJsReturn
     const entries = agreeing
       .map((a) => ({ a, e: a.body.signedData?.[sigName] }))
       .filter(
-        (x): x is { a: (typeof agreeing)[number]; e: Record<string, unknown> } =>
+        (x): x is { a: (typeof agreeing)[number]; e: NonNullable<typeof x.e> } =>
           typeof x.e === "object" && x.e !== null,
       );
     const digestOf = (e: Record<string, unknown>) => unquote(e.dataSigned).toLowerCase().replace(/^0x/, "");

@@ -1,9 +1,12 @@
 /**
  * JSON over HTTP to the nodes, as Lit's v7 client does it: POST, JSON body, the SDK headers and one
- * `X-Request-Id` per client operation. Every failure becomes a `NodeFailure` naming the node and why.
+ * `X-Request-Id` per client operation. Every answer is checked against its route's schema
+ * (src/protocol/wire.ts); every failure, a malformed answer included, becomes a `NodeFailure` naming
+ * the node and why.
  */
 import { randomBytes } from "node:crypto";
 
+import { ANSWER_SCHEMAS, ROUTES, type AnswerOf, type RouteName } from "../protocol/wire";
 import type { NodeFailure } from "./errors";
 import type { SessionSig, SessionSigs } from "./session/sessionSigs";
 import { TransportError, request, type RawResponse } from "../transport";
@@ -25,13 +28,25 @@ export interface PostOptions {
   timeoutMs?: number;
 }
 
-/** POSTs `body` to `<url><path>`; a non-2xx status, a non-JSON body or a transport error is a failure. */
-export async function postJson<T>(
+/** A v7 route's path (`ROUTES`). */
+export type RoutePath = (typeof ROUTES)[RouteName];
+/** The route name of each path. */
+const ROUTE_OF = new Map(Object.entries(ROUTES).map(([name, path]) => [path, name as RouteName]));
+/** What the SDK accepts on a route, by path. */
+export type AnswerAt<P extends RoutePath> = AnswerOf<
+  { [R in RouteName]: (typeof ROUTES)[R] extends P ? R : never }[RouteName]
+>;
+
+/**
+ * POSTs `body` to `<url><path>`; a non-2xx status, a non-JSON body, an answer that does not match the
+ * route's schema or a transport error is a failure.
+ */
+export async function postJson<P extends RoutePath>(
   url: string,
-  path: string,
+  path: P,
   body: unknown,
   options: PostOptions,
-): Promise<NodeAnswer<T>> {
+): Promise<NodeAnswer<AnswerAt<P>>> {
   let res: RawResponse;
   try {
     res = await request(`${url}${path}`, {
@@ -79,7 +94,24 @@ export async function postJson<T>(
       },
     };
   }
-  return { ok: true, url, body: json as T };
+  const route = ROUTE_OF.get(path)!;
+  const parsed = ANSWER_SCHEMAS[route].safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map(
+      (issue) => `${issue.path.length ? issue.path.join(".") : "(body)"}: ${issue.message}`,
+    );
+    return {
+      ok: false,
+      url,
+      failure: {
+        url,
+        status: res.status,
+        code: "BadResponse",
+        reason: `answer does not match the ${route} schema: ${issues.join("; ")}`,
+      },
+    };
+  }
+  return { ok: true, url, body: parsed.data as AnswerAt<P> };
 }
 
 /**
@@ -87,15 +119,15 @@ export async function postJson<T>(
  * request id, the body made with that node's own session signature. A node without one fails as
  * `NoSessionSig` and gets no request. Answers come in the order of `nodes`.
  */
-export function fanOut<T>(
+export function fanOut<P extends RoutePath>(
   nodes: readonly { url: string }[],
   sessionSigs: SessionSigs,
-  path: string,
+  path: P,
   body: (authSig: SessionSig) => unknown,
   options: PostOptions,
-): Promise<NodeAnswer<T>[]> {
+): Promise<NodeAnswer<AnswerAt<P>>[]> {
   return Promise.all(
-    nodes.map(async ({ url }): Promise<NodeAnswer<T>> => {
+    nodes.map(async ({ url }): Promise<NodeAnswer<AnswerAt<P>>> => {
       const authSig = sessionSigs[url];
       if (authSig === undefined)
         return {
@@ -103,7 +135,7 @@ export function fanOut<T>(
           url,
           failure: { url, code: "NoSessionSig", reason: "no session signature for this node" },
         };
-      return postJson<T>(url, path, body(authSig), options);
+      return postJson(url, path, body(authSig), options);
     }),
   );
 }

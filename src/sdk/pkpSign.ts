@@ -5,20 +5,12 @@
  * combined into a low-s (r, s, v) and checked against the PKP's address. A node whose share is wrong
  * is named; missing or lying nodes are left out of a retry with a fresh request id.
  */
-import {
-  Signature,
-  computeAddress,
-  concat,
-  getBytes,
-  hexlify,
-  keccak256,
-  recoverAddress,
-  toUtf8Bytes,
-} from "ethers";
+import { Signature, computeAddress, getBytes, hexlify, recoverAddress } from "ethers";
 
 import { CryptoError } from "../crypto/errors";
 import { combineSigningSet, signatureShareFromJSON, sumShares, type SignatureShare } from "../crypto/ecdsa";
 import type { Point } from "../crypto/group";
+import { PKP_SIGN_NAME, ROUTES, requestEntropy, type AnswerOf } from "../protocol";
 import type { NetworkClient } from "./connect";
 import { InvalidArgumentError, type NodeFailure } from "./errors";
 import { fanOut, newRequestId } from "./http";
@@ -26,48 +18,14 @@ import type { SessionSigs } from "./session";
 import { pointFromHex, unquote, verificationFromNodes } from "./shares";
 import { PkpSignError, SignatureMismatchError, type ShareCulprit } from "./signErrors";
 
+/** A pkp/sign answer as the SDK accepts it (src/protocol/wire.ts): every field optional, each typed. */
+type PkpSignAnswer = AnswerOf<"pkpSign">;
 /** The Lit v7 share fields of a pkp/sign answer (values may be JSON-quoted strings). */
-interface LitPkpSignatureShare {
-  digest?: string;
-  result?: string;
-  share_index?: number | string;
-  signature_share?: string;
-  big_r?: string;
-  public_key?: string;
-  sig_type?: string;
-}
+type LitPkpSignatureShare = NonNullable<PkpSignAnswer["signatureShare"]>;
+/** What our nodes add (under `pkpNetwork`) so that each share can be verified; Lit's client ignores it. */
+type ShareVerificationData = NonNullable<PkpSignAnswer["pkpNetwork"]>;
 
-/**
- * What our nodes add to a pkp/sign answer (under `pkpNetwork`) so that each share can be verified and
- * a wrong one named; Lit's client ignores it.
- */
-interface ShareVerificationData {
-  member: boolean;
-  index?: number;
-  signingSet?: number[];
-  presignatureId?: string;
-  /** The presignature's public part (`presignaturePublicToJSON`). */
-  presignature?: unknown;
-  /** The weighted share with its signing set and DLEQ proof (`signatureShareToJSON`). */
-  share?: unknown;
-  /** This node's public share X_i of the PKP key, SEC1 hex. */
-  publicKeyShare?: string;
-}
-
-interface PkpSignAnswer {
-  success?: boolean;
-  signedData?: number[];
-  signatureShare?: LitPkpSignatureShare;
-  pkpNetwork?: ShareVerificationData;
-}
-
-/** The session name of pkp/sign in the nodes' signing protocol. */
-export const PKP_SIGN_NAME = "pkpSign";
-
-/** The public re-randomisation entropy of one signing operation: keccak256(requestId ‖ 0x00 ‖ sigName). */
-export function requestEntropy(requestId: string, sigName: string): Uint8Array {
-  return getBytes(keccak256(concat([toUtf8Bytes(requestId), new Uint8Array([0]), toUtf8Bytes(sigName)])));
-}
+export { PKP_SIGN_NAME, requestEntropy };
 
 export interface PkpSignParameters {
   client: NetworkClient;
@@ -159,10 +117,10 @@ export async function pkpSign(p: PkpSignParameters): Promise<PkpSignReturnType> 
     const requestId = newRequestId();
     const targets = client.nodes.filter((x) => !excluded.has(x.url));
     const failures: NodeFailure[] = [];
-    const answers = await fanOut<PkpSignAnswer>(
+    const answers = await fanOut(
       targets,
       p.sessionSigs,
-      "/web/pkp/sign/v1",
+      ROUTES.pkpSign,
       (authSig) => ({ toSign: Array.from(digest), pubkey, authSig, epoch: Number(client.epoch.number) }),
       { requestId, timeoutMs: p.timeoutMs },
     );

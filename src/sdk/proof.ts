@@ -32,34 +32,16 @@ import {
 } from "ethers";
 import { z } from "zod";
 
-import { bytesToCid, cidOf, cidToBytes } from "../chain/cid";
+import { bytesToCid, cidOf, cidToBytes } from "../protocol/cid";
+import { AUTH_METHOD_ACTION, PKP_NFT_ABI, PKP_PERMISSIONS_ABI, PUBKEY_ROUTER_ABI } from "../protocol";
 import { InvalidArgumentError, SdkError } from "./errors";
 
-/** Auth method type of a Lit Action (its id is the CID's 34-byte multihash). */
-const AUTH_METHOD_ACTION = 2n;
 /** Scope names, for the details. */
 const SCOPES: Record<string, string> = { "1": "SignAnything", "2": "PersonalSign" };
 
-const NFT = new Interface([
-  "event Transfer(address indexed from, address indexed to, uint256 indexed tokenId)",
-  "event PKPMinted(uint256 indexed tokenId, bytes pubkey)",
-  "function exists(uint256 tokenId) view returns (bool)",
-  "function mintGrantAndBurnNext(uint256 keyType, bytes ipfsCID) payable returns (uint256)",
-]);
-const ROUTER = new Interface([
-  "function getPubkey(uint256 tokenId) view returns (bytes)",
-  "function ethAddressToPkpId(address ethAddress) view returns (uint256)",
-]);
-const PERMISSIONS = new Interface([
-  "event PermittedAuthMethodAdded(uint256 indexed tokenId, uint256 authMethodType, bytes id, bytes userPubkey)",
-  "event PermittedAuthMethodRemoved(uint256 indexed tokenId, uint256 authMethodType, bytes id)",
-  "event PermittedAuthMethodScopeAdded(uint256 indexed tokenId, uint256 authMethodType, bytes id, uint256 scopeId)",
-  "event PermittedAuthMethodScopeRemoved(uint256 indexed tokenId, uint256 authMethodType, bytes id, uint256 scopeId)",
-  "event RootHashUpdated(uint256 indexed tokenId, uint256 indexed group, bytes32 root)",
-  "function getPermittedActions(uint256 tokenId) view returns (bytes[])",
-  "function getPermittedAddresses(uint256 tokenId) view returns (address[])",
-  "function getPermittedAuthMethods(uint256 tokenId) view returns (tuple(uint256 authMethodType, bytes id, bytes userPubkey)[])",
-]);
+const NFT = new Interface(PKP_NFT_ABI);
+const ROUTER = new Interface(PUBKEY_ROUTER_ABI);
+const PERMISSIONS = new Interface(PKP_PERMISSIONS_ABI);
 
 /** The names of the checks, in the order they are reported. */
 export const PROOF_CHECKS = {

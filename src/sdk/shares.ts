@@ -24,22 +24,12 @@ import {
   type VerificationContext,
 } from "../crypto/ecdsa";
 import { secp256k1Group, type Point } from "../crypto/group";
+import type { ShareVerificationData } from "../protocol";
 import { majority } from "./connect";
 import type { ShareCulprit } from "./signErrors";
 
 /** What our nodes add per signature so that each share can be verified (Lit's client ignores it). */
-export interface ShareVerificationData {
-  member: boolean;
-  index?: number;
-  signingSet?: number[];
-  presignatureId?: string;
-  /** The presignature's public part (`presignaturePublicToJSON`). */
-  presignature?: unknown;
-  /** The weighted share with its signing set and DLEQ proof (`signatureShareToJSON`). */
-  share?: unknown;
-  /** The node's public share X_i of the key, SEC1 hex. */
-  publicKeyShare?: string;
-}
+export type { ShareVerificationData };
 
 /** One node's share of one signature, as it arrived. */
 export interface NodeSignatureShare {

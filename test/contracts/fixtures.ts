@@ -7,6 +7,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import { bytesToHex } from "@noble/hashes/utils";
 import type { BaseWallet, ContractTransactionResponse, HDNodeWallet, TypedDataDomain, Wallet } from "ethers";
 import PKPSystem from "../../ignition/modules/PKPSystem";
+import { AUTH_METHOD_TYPE, KEY_TYPE_ECDSA } from "../../src/protocol";
 import type {
   PKPHelper,
   PKPNFT,
@@ -18,17 +19,17 @@ import type {
 
 export { loadFixture };
 
-/** Key type of secp256k1 keys, the only kind of PKP. */
-export const KEY_TYPE_ECDSA = 2n;
-/** Auth method types. */
-export const AUTH_METHOD_ADDRESS = 1n;
-export const AUTH_METHOD_ACTION = 2n;
-export const AUTH_METHOD_WEBAUTHN = 3n;
-export const AUTH_METHOD_DISCORD = 4n;
-export const AUTH_METHOD_GOOGLE = 5n;
-/** Scopes. */
-export const SCOPE_SIGN_ANYTHING = 1n;
-export const SCOPE_PERSONAL_SIGN = 2n;
+export {
+  AUTH_METHOD_ACTION,
+  AUTH_METHOD_ADDRESS,
+  AUTH_METHOD_WEBAUTHN,
+  KEY_TYPE_ECDSA,
+  SCOPE_PERSONAL_SIGN,
+  SCOPE_SIGN_ANYTHING,
+} from "../../src/protocol";
+/** Auth method types without a constant in the product. */
+export const AUTH_METHOD_DISCORD = BigInt(AUTH_METHOD_TYPE.Discord);
+export const AUTH_METHOD_GOOGLE = BigInt(AUTH_METHOD_TYPE.Google);
 /** The default mint cost of the Ignition module. */
 export const MINT_COST = 1n;
 /** secp256k1's field prime. */

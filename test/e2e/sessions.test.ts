@@ -28,7 +28,7 @@ import { LitNodeClientNodeJs } from "@lit-protocol/lit-node-client-nodejs";
 import { LitPKPResource } from "@lit-protocol/auth-helpers";
 import { LIT_ABILITY } from "@lit-protocol/constants";
 
-import { cidOf, cidToBytes } from "../../src/chain/cid";
+import { cidOf, cidToBytes } from "../../src/protocol/cid";
 import { connectContracts, type PKPContracts } from "../../src/chain/deployment";
 import {
   mintWithPermissions,

@@ -10,7 +10,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 
-import { cidOf } from "../../src/chain/cid";
+import { cidOf } from "../../src/protocol/cid";
 import { NetworkError } from "../../src/network/errors";
 import { readNetworkFile } from "../../src/network/networkFile";
 import {

@@ -6,7 +6,7 @@
  */
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
-import { cidOf } from "../../src/chain/cid";
+import { cidOf } from "../../src/protocol/cid";
 import { buildCapabilities, type RunContext, type RunOutputs } from "../../src/node/actions";
 import { childRunner } from "../../src/node/execute/service";
 import type { PkpNode } from "../../src/node/node";

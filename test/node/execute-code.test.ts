@@ -6,7 +6,7 @@
 import { expect } from "chai";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { cidOf } from "../../src/chain/cid";
+import { cidOf } from "../../src/protocol/cid";
 import { NodeError } from "../../src/node/errors";
 import { codeByCid, inlineCode } from "../../src/node/actions/code";
 

@@ -11,7 +11,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import { Wallet, parseEther, type JsonRpcProvider, type Signer } from "ethers";
-import { cidOf } from "../../src/chain/cid";
+import { cidOf } from "../../src/protocol/cid";
 import { startNetwork, type Network } from "../../src/network";
 import { NOT_DECRYPTED_ON_THIS_NODE } from "../../src/node/actions/decryption";
 import {

@@ -24,7 +24,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import { LitNodeClientNodeJs } from "@lit-protocol/lit-node-client-nodejs";
 import { LitActionResource, createSiweMessageWithRecaps, generateAuthSig } from "@lit-protocol/auth-helpers";
 import { LIT_ABILITY as LIT_CLIENT_ABILITY } from "@lit-protocol/constants";
-import { cidOf, cidToBytes } from "../../src/chain/cid";
+import { cidOf, cidToBytes } from "../../src/protocol/cid";
 import {
   combineWeightedShares,
   presignaturePublicFromJSON,
@@ -32,7 +32,7 @@ import {
   verificationContext,
 } from "../../src/crypto/ecdsa";
 import { secp256k1Group } from "../../src/crypto/group";
-import { requestEntropy } from "../../src/node/signing/leader";
+import { requestEntropy } from "../../src/protocol";
 import { LIT_ABILITY, getSessionSigs, litActionResource, requestAbility } from "../../src/sdk/session";
 import { STAKING_ABI } from "../../src/sdk";
 import { startHarness, type Harness, type HarnessNode } from "./harness";

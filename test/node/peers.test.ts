@@ -152,7 +152,7 @@ describe("peers (4 in-process peers over HTTP on 127.0.0.1)", function () {
       expect((error as PeerError).reason).to.equal(undefined);
     });
 
-    it("a leader refuses a malformed join (400 MalformedJoin) and keeps serving", async () => {
+    it("a leader refuses a malformed join (400 MalformedPeerPayload) and keeps serving", async () => {
       const [a, b] = net.list;
       const dir = mkdtempSync(path.join(os.tmpdir(), "pkp-peers-store-"));
       const store = NodeStore.open({ dataDir: dir, nodeSecretKey: nodeSecretBytes(b.wallet.privateKey) });
@@ -182,7 +182,7 @@ describe("peers (4 in-process peers over HTTP on 127.0.0.1)", function () {
           const e = a.peers.envelopeFor(b.me, { session: "join/x", kind: "join", round: 0, payload });
           const r = await post(b.me.url, e);
           expect(r.status).to.equal(400);
-          expect(r.json.details).to.include("reason: MalformedJoin");
+          expect(r.json.details).to.include("reason: MalformedPeerPayload");
         }
         await a.peers.send(b.me, { session: "after-join", kind: "k", round: 1, payload: "ok" });
         const got = await b.peers.mailbox.wait("after-join", "k", 1, [a.me.index], 1000);

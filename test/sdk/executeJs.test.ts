@@ -20,7 +20,7 @@ import {
   toUtf8Bytes,
 } from "ethers";
 
-import { cidOf } from "../../src/chain/cid";
+import { cidOf } from "../../src/protocol/cid";
 import { secp256k1Group } from "../../src/crypto/group";
 import { evaluate, randomPolynomial } from "../../src/crypto/polynomial";
 import {
@@ -63,7 +63,8 @@ type Behaviour =
   | "other-response"
   | "other-digest"
   | "lit-only"
-  | "fail";
+  | "fail"
+  | "malformed";
 
 interface FakeNode {
   index: number;
@@ -201,6 +202,7 @@ describe("executeJs (nodes played by local servers running the real threshold EC
             correlationId: requestId,
           });
         }
+        if (node.behaviour === "malformed") return reply(200, { success: true, signedData: [], logs: 5 });
         if (node.behaviour === "fail" || !outcome.success) {
           return reply(200, {
             success: false,
@@ -462,6 +464,21 @@ describe("executeJs (nodes played by local servers running the real threshold EC
       expect(r.failures).to.deep.equal([
         { url: nodes[3].url, status: 401, code: "NotAuthorized", reason: "node 4 refuses the session" },
       ]);
+    });
+
+    it("names a node whose answer does not match the execute schema and goes on with the others", async () => {
+      nodes[2].behaviour = "malformed";
+      const digest = getBytes(keccak256(toUtf8Bytes("one is malformed")));
+      outcome.sign = { sig1: digest };
+      const r = await executeJs({ client, sessionSigs, code: CODE });
+      expect(recoverAddress(digest, r.signatures.sig1.signature)).to.equal(address);
+      expect(r.response).to.deep.equal({ ok: true });
+      expect(r.failures).to.have.length(1);
+      const f = r.failures[0];
+      expect([f.url, f.status, f.code]).to.deep.equal([nodes[2].url, 200, "BadResponse"]);
+      expect(f.reason).to.contain("answer does not match the execute schema");
+      expect(f.reason).to.contain("signedData: Expected object, received array");
+      expect(f.reason).to.contain("logs: Expected string, received number");
     });
 
     it("throws ExecuteJsError listing each node when fewer than 2t+1 answer", async () => {

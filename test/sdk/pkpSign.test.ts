@@ -48,7 +48,7 @@ interface FakeNode {
   index: number;
   url: string;
   server: http.Server;
-  behaviour: "honest" | "corrupt" | "refuse" | "silent-member";
+  behaviour: "honest" | "corrupt" | "refuse" | "silent-member" | "malformed" | "wrong-types";
 }
 
 describe("pkpSign (nodes played by local servers running the real threshold ECDSA)", function () {
@@ -135,6 +135,9 @@ describe("pkpSign (nodes played by local servers running the real threshold ECDS
             details: ["NotPermitted"],
           });
         }
+        if (node.behaviour === "malformed") return reply(200, null);
+        if (node.behaviour === "wrong-types")
+          return reply(200, { success: true, signedData: body.toSign, signatureShare: "success" });
         // The leader's job, played by a shared table: S = the first 2t+1 nodes that joined.
         const s = sessions.get(requestId) ?? { joiners: [] };
         sessions.set(requestId, s);
@@ -234,6 +237,30 @@ describe("pkpSign (nodes played by local servers running the real threshold ECDS
       const result = await pkpSign({ client, pubkey, toSign: digest, sessionSigs });
       expect(recoverAddress(digest, result.signature)).to.equal(address);
       expect(result.failures.some((f) => f.url === nodes[1].url && f.code === "MissingShare")).to.equal(true);
+    });
+  });
+
+  describe("when a node's answer does not match the pkp/sign schema", () => {
+    it("names that node as failed (BadResponse) and signs with the others", async () => {
+      nodes[2].behaviour = "malformed";
+      const digest = keccak256(toUtf8Bytes("malformed"));
+      const result = await pkpSign({ client, pubkey, toSign: digest, sessionSigs });
+      expect(recoverAddress(digest, result.signature)).to.equal(address);
+      expect(result.signingSet).to.not.include(3);
+      const f = result.failures.find((x) => x.url === nodes[2].url)!;
+      expect(f.code).to.equal("BadResponse");
+      expect(f.status).to.equal(200);
+      expect(f.reason).to.contain("answer does not match the pkpSign schema: (body)");
+    });
+
+    it("names a node whose fields have the wrong types, with the field", async () => {
+      nodes[1].behaviour = "wrong-types";
+      const digest = keccak256(toUtf8Bytes("typed"));
+      const result = await pkpSign({ client, pubkey, toSign: digest, sessionSigs });
+      expect(recoverAddress(digest, result.signature)).to.equal(address);
+      const f = result.failures.find((x) => x.url === nodes[1].url)!;
+      expect(f.code).to.equal("BadResponse");
+      expect(f.reason).to.match(/signatureShare: Expected object, received string/);
     });
   });
 

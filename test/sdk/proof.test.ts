@@ -6,7 +6,7 @@ import { loadFixture } from "@nomicfoundation/hardhat-network-helpers";
 import { Wallet, getBytes, hashMessage, hexlify, type Provider } from "ethers";
 
 import PKPSystem from "../../ignition/modules/PKPSystem";
-import { cidOf } from "../../src/chain/cid";
+import { cidOf } from "../../src/protocol/cid";
 import { connectContracts, type DeploymentAddresses, type PKPContracts } from "../../src/chain/deployment";
 import { routeDevKeys } from "../../src/chain/devkeys";
 import {

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { createHash } from "node:crypto";
 import { base58btc } from "multiformats/bases/base58";
 
-import { bytesToCid, cidOf, cidToBytes, isCid } from "../../src/chain/cid";
+import { bytesToCid, cidOf, cidToBytes, isCid } from "../../src/protocol/cid";
 import { InvalidCidError } from "../../src/chain/errors";
 
 // A second, independent computation of `ipfs add`'s CIDv0 for the cross-check below, written from the

@@ -6,7 +6,7 @@ import hre from "hardhat";
 import { HardhatPluginError } from "hardhat/plugins";
 import { Wallet } from "ethers";
 
-import { cidOf } from "../../src/chain/cid";
+import { cidOf } from "../../src/protocol/cid";
 import { connectContracts, type PKPContracts } from "../../src/chain/deployment";
 import { routeDevKeys } from "../../src/chain/devkeys";
 import { InvalidArgumentError } from "../../src/chain/errors";

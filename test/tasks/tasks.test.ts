@@ -8,7 +8,7 @@ import { HardhatPluginError } from "hardhat/plugins";
 import { Wallet, getAddress, keccak256 } from "ethers";
 import { secp256k1 } from "@noble/curves/secp256k1";
 
-import { cidOf, cidToBytes } from "../../src/chain/cid";
+import { cidOf, cidToBytes } from "../../src/protocol/cid";
 import {
   ContractRevertError,
   DeploymentError,

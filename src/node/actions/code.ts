@@ -4,7 +4,7 @@
  * refused unless the bytes hash to that CID. The gateway is trusted for availability only, never for
  * content.
  */
-import { cidOf } from "../../chain/cid";
+import { cidOf } from "../../protocol/cid";
 import { InvalidRequestError, NotFoundError, InternalError } from "../errors";
 
 export interface ActionCode {

@@ -3,6 +3,7 @@
  * request, the requester, the call stack of CIDs, the deadline, and what the run accumulates
  * (signed data, the SDK's verification data, claims, used sigNames).
  */
+import type { ShareVerificationData, SignedDataEntry } from "../../protocol";
 import type { Authenticated } from "../auth";
 import type { PkpNode } from "../node";
 import type { ActionCoordinator } from "./coordination";
@@ -16,31 +17,8 @@ export type ActionNode = Pick<
 /** Lit's limit of 10 signatures, counted over a request and its child actions together. */
 export const MAX_SIGNATURES_PER_REQUEST = 10;
 
-/** One `signedData` entry as Lit's v7 client reads it. */
-export interface SignedDataEntry {
-  sigType: "K256";
-  dataSigned: string;
-  signatureShare: string;
-  shareIndex: number;
-  bigR: string;
-  publicKey: string;
-  sigName: string;
-}
-
-/**
- * What our SDK needs beyond Lit's fields to verify one share and name a culprit (the same data as
- * pkp/sign's `pkpNetwork`): whether this node is in the signing set, the set, the presignature's
- * public part and the share with its DLEQ proof.
- */
-export interface ShareVerificationData {
-  member: boolean;
-  index: number;
-  signingSet: number[];
-  presignatureId: string;
-  presignature?: unknown;
-  share?: unknown;
-  publicKeyShare?: string;
-}
+/** A run's signed data and verification data have the protocol's shapes (src/protocol/wire.ts). */
+export type { ShareVerificationData, SignedDataEntry };
 
 /** What a run (with its child actions) accumulates besides the response. */
 export interface RunOutputs {

@@ -9,16 +9,23 @@
  *   (`action-collect`); each returns the values of all validators ordered by node index, or, if some
  *   never arrive within the wait, those of at least 2t+1 nodes.
  *
- * Every table is bounded (entries, value size) and forgets entries after `ttlMs`.
+ * Every table is bounded (entries, value size) and forgets entries after `ttlMs`. A payload that does
+ * not match its schema (src/node/peers/payloads.ts) is refused with a 400 naming the field.
  */
 import type { Validator } from "../chain";
 import type { PkpNode } from "../node";
+import {
+  MAX_COLLECT_VALUE_BYTES,
+  collectPayloadSchema,
+  parsePeerPayload,
+  runOnceQuerySchema,
+} from "../peers/payloads";
 import { leaderOrder } from "../signing/leader";
+
+export { MAX_COLLECT_VALUE_BYTES };
 
 export const RUN_ONCE_KIND = "action-runonce";
 export const COLLECT_KIND = "action-collect";
-/** Largest value (UTF-8 bytes of its JSON) one node may contribute to a broadcastAndCollect. */
-export const MAX_COLLECT_VALUE_BYTES = 64 * 1024;
 const MAX_ENTRIES = 4096;
 
 interface Slot<T> {
@@ -131,9 +138,7 @@ export class ActionCoordinator {
   }
 
   async #onRunOnceQuery(payload: unknown): Promise<RunOnceResult> {
-    const p = payload as { requestId?: unknown; name?: unknown; waitMs?: unknown };
-    if (typeof p?.requestId !== "string" || typeof p.name !== "string" || p.name.length > 256)
-      return { ok: false, error: "malformed runOnce query" };
+    const p = parsePeerPayload(runOnceQuerySchema, payload, RUN_ONCE_KIND);
     const waitMs = Math.min(Math.max(Number(p.waitMs) || 0, 0), 60_000);
     const key = `${p.requestId}\0${p.name}`;
     const done = await this.#runOnce.wait(key, (s) => s.value !== undefined, waitMs);
@@ -175,11 +180,7 @@ export class ActionCoordinator {
   }
 
   #onCollect(payload: unknown, from: Validator): { accepted: boolean } {
-    const p = payload as { requestId?: unknown; name?: unknown; value?: unknown };
-    if (typeof p?.requestId !== "string" || typeof p.name !== "string" || p.name.length > 256)
-      return { accepted: false };
-    if (Buffer.byteLength(JSON.stringify(p.value) ?? "", "utf8") > MAX_COLLECT_VALUE_BYTES)
-      return { accepted: false };
+    const p = parsePeerPayload(collectPayloadSchema, payload, COLLECT_KIND);
     const key = `${p.requestId}\0${p.name}`;
     const slot = this.#collect.slot(key);
     slot.value ??= new Map();

@@ -5,8 +5,8 @@
  */
 import { getBytes, isAddress } from "ethers";
 
-import { bytesToCid, cidToBytes } from "../../chain/cid";
-import { AUTH_METHOD_ADDRESS, tokenIdOf } from "../chain";
+import { AUTH_METHOD_ADDRESS, bytesToCid, cidToBytes } from "../../protocol";
+import { tokenIdOf } from "../chain";
 import type { Capabilities, Capability } from "../sandbox";
 import { CapabilityError, addressArg, idBytesArg, params, publicKeyArg, tokenIdArg } from "./args";
 import type { RunContext } from "./context";

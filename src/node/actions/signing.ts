@@ -8,7 +8,7 @@ import { secp256k1 } from "@noble/curves/secp256k1";
 import { bytesToHex } from "@noble/hashes/utils";
 import { getBytes, hashMessage, keccak256, toUtf8Bytes } from "ethers";
 
-import { cidToBytes } from "../../chain/cid";
+import { cidToBytes } from "../../protocol";
 import { combineLitShares } from "../../crypto/ecdsa";
 import { tokenIdOf } from "../chain";
 import type { SigningShare } from "../node";

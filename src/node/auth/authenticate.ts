@@ -20,6 +20,13 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
 import { getAddress, keccak256, toUtf8Bytes, verifyMessage } from "ethers";
 import { SiweMessage } from "siwe";
 import { z } from "zod";
+import {
+  AUTH_METHOD_TYPE,
+  RESOURCE_PREFIX,
+  parsePkpAuthResources,
+  pkpSessionDigest,
+  type PkpSessionBinding,
+} from "../../protocol";
 import { InvalidRequestError, NotPermittedError, SessionExpiredError, UnauthorizedError } from "../errors";
 import {
   RecapError,
@@ -29,8 +36,7 @@ import {
   wildcardOf,
   type Attenuations,
   type Recap,
-} from "../../recap";
-import { parsePkpAuthResources, pkpSessionDigest, type PkpSessionBinding } from "./pkpSession";
+} from "../../protocol/recap";
 
 /** The ReCap abilities a node checks. */
 export type RecapAbility = "Threshold/Signing" | "Threshold/Execution" | "Threshold/Decryption";
@@ -536,12 +542,15 @@ export async function authenticate(
 
 /** The capability a PKP signing request needs: `Threshold/Signing` on `lit-pkp://<tokenId, 64 hex>`. */
 export function pkpSigningCapability(tokenId: bigint): RequiredCapability {
-  return { resource: `lit-pkp://${tokenId.toString(16).padStart(64, "0")}`, ability: "Threshold/Signing" };
+  return {
+    resource: `${RESOURCE_PREFIX.pkp}://${tokenId.toString(16).padStart(64, "0")}`,
+    ability: "Threshold/Signing",
+  };
 }
 
 /** The capability running a Lit Action needs: `Threshold/Execution` on `lit-litaction://<CID>`. */
 export function litActionExecutionCapability(cid: string): RequiredCapability {
-  return { resource: `lit-litaction://${cid}`, ability: "Threshold/Execution" };
+  return { resource: `${RESOURCE_PREFIX.litAction}://${cid}`, ability: "Threshold/Execution" };
 }
 
 /**
@@ -553,16 +562,13 @@ export function decryptionCapability(
   dataToEncryptHash: string,
 ): RequiredCapability {
   return {
-    resource: `lit-accesscontrolcondition://${hashOfConditions}/${dataToEncryptHash}`,
+    resource: `${RESOURCE_PREFIX.accessControlCondition}://${hashOfConditions}/${dataToEncryptHash}`,
     ability: "Threshold/Decryption",
   };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Auth methods (the `authMethods` of pkp/sign and execute)
-
-/** Lit's auth method types a node can check by itself. */
-export const AUTH_METHOD_TYPE = { EthWallet: 1 } as const;
 
 export interface VerifiedAuthMethod {
   authMethodType: number;

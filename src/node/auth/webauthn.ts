@@ -15,8 +15,6 @@ import { hexlify, keccak256, toUtf8Bytes } from "ethers";
 import { z } from "zod";
 import { InvalidRequestError, UnauthorizedError } from "../errors";
 
-export const AUTH_METHOD_TYPE_WEBAUTHN = 3;
-
 const b64url = z
   .string()
   .max(16 * 1024)

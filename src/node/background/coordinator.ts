@@ -16,7 +16,7 @@ import { request } from "../../transport";
 import type { Chain, RoutingSignature, Validator } from "../chain";
 import type { NodeConfig } from "../config";
 import type { NetworkKey } from "../networkKey";
-import { routingSigPayload, startPayload, type Purpose, type StartPayload } from "../peers/messages";
+import { routingSigPayloadSchema, startPayloadSchema, type StartPayload } from "../peers/payloads";
 import type { Peers } from "../peers/peers";
 import { keyShareToJson } from "../protocols/codec";
 import { runDkgBatch, runPresignBatch, type RunContext } from "../protocols/runs";
@@ -207,7 +207,11 @@ export class Coordinator {
     }
   }
 
-  async #coordinate(purpose: Purpose, count: number, extra: { owners?: number[] } = {}): Promise<void> {
+  async #coordinate(
+    purpose: StartPayload["purpose"],
+    count: number,
+    extra: { owners?: number[] } = {},
+  ): Promise<void> {
     const { view, peers, log } = this.deps;
     const session = `${purpose}/${view.epoch}/${Date.now()}/${randomBytes(6).toString("hex")}`;
     log.info({ session, purpose, count }, "starting a protocol session");
@@ -225,7 +229,7 @@ export class Coordinator {
 
   #onStart(payload: unknown, from: Validator): { accepted: boolean } {
     const { view, log } = this.deps;
-    const parsed = startPayload.safeParse(payload);
+    const parsed = startPayloadSchema.safeParse(payload);
     if (!parsed.success) return { accepted: false };
     const p = parsed.data;
     const participants = view.validators.filter((v) => p.participants.includes(v.nodeAddress));
@@ -320,7 +324,7 @@ export class Coordinator {
 
   async #onRoutingSig(payload: unknown, from: Validator): Promise<void> {
     const { chain, store, log } = this.deps;
-    const parsed = routingSigPayload.safeParse(payload);
+    const parsed = routingSigPayloadSchema.safeParse(payload);
     if (!parsed.success) {
       log.warn({ from: from.url }, "malformed routing signatures ignored");
       return;

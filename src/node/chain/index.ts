@@ -24,10 +24,8 @@ import { Staking__factory } from "../../../typechain-types/factories/contracts/S
 import { commsKeyFromUint } from "../keys";
 import { Heads } from "./heads";
 import { PinnedReads } from "./pinning";
+import { AUTH_METHOD_ADDRESS, KEY_TYPE_BLS, KEY_TYPE_ECDSA } from "../../protocol";
 import {
-  AUTH_METHOD_ADDRESS,
-  KEY_TYPE_BLS,
-  KEY_TYPE_ECDSA,
   nodeUrl,
   sortValidators,
   tokenIdOf,

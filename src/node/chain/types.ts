@@ -4,11 +4,7 @@
  */
 import { getAddress, keccak256 } from "ethers";
 
-/** Key types of PubkeyRouter. */
-export const KEY_TYPE_BLS = 1n;
-export const KEY_TYPE_ECDSA = 2n;
-/** Auth method type of an Ethereum address in PKPPermissions. */
-export const AUTH_METHOD_ADDRESS = 1n;
+export { AUTH_METHOD_ADDRESS, KEY_TYPE_BLS, KEY_TYPE_ECDSA } from "../../protocol";
 
 export interface Validator {
   /** 1-based position in the list sorted by node address: the Shamir x-coordinate. */

@@ -32,7 +32,7 @@ import { InternalError } from "../errors";
 import type { PkpNode } from "../node";
 import { createActionConditionRunner } from "../actions/actionConditions";
 import { DEFAULT_WIRE_LIMITS, ROUTES, parseRequest, type EncryptionSignRequest } from "../wire";
-import type { EncryptionSignResponse } from "../wire";
+import type { EncryptionSignAnswer, EncryptionSignResponse } from "../wire";
 
 export interface EncryptionRouteOptions {
   /**
@@ -42,14 +42,12 @@ export interface EncryptionRouteOptions {
   runActionCondition?: RunActionCondition | null;
 }
 
-/** `pkpNetwork` extras of our nodes' response. */
+/**
+ * `pkpNetwork` extras of our nodes' response (src/protocol/wire.ts): this node's Shamir index
+ * (= shareIndex + 1) and every participant's public key share (compressed G1 hex), by index.
+ */
 export interface EncryptionSignExtras {
-  pkpNetwork: {
-    /** This node's Shamir index (= shareIndex + 1). */
-    index: number;
-    /** Every participant's public key share (compressed G1 hex), by index. */
-    publicKeyShares: Record<string, string>;
-  };
+  pkpNetwork: NonNullable<EncryptionSignAnswer["pkpNetwork"]>;
 }
 
 export function registerEncryptionRoutes(

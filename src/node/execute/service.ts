@@ -27,7 +27,7 @@ import {
   type LitAuthContext,
   type RunActionResult,
 } from "../sandbox";
-import type { ExecuteRequest, ExecuteResponse } from "../wire";
+import type { ExecuteAnswer, ExecuteRequest, ExecuteResponse } from "../wire";
 import { DEFAULT_WIRE_LIMITS } from "../wire";
 import {
   ActionCoordinator,
@@ -38,12 +38,10 @@ import {
   type ActionCode,
   type RunContext,
   type RunOutputs,
-  type ShareVerificationData,
 } from "../actions";
 
-export type ExecuteNodeResponse = ExecuteResponse & {
-  pkpNetwork: { cid: string; signedData: Record<string, ShareVerificationData> };
-};
+/** Lit's fields and, always, our `pkpNetwork` extras (src/protocol/wire.ts). */
+export type ExecuteNodeResponse = ExecuteResponse & { pkpNetwork: NonNullable<ExecuteAnswer["pkpNetwork"]> };
 
 export interface ExecuteServiceOptions {
   /** Sandbox worker processes kept warm (default 2). */

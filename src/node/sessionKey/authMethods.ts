@@ -10,14 +10,8 @@
  * - Lit Action (2) is custom auth: see customAuth.ts.
  */
 import { getAddress } from "ethers";
-import {
-  AUTH_METHOD_TYPE,
-  AUTH_METHOD_TYPE_WEBAUTHN,
-  parseWebAuthnAssertion,
-  verifyAuthMethod,
-  verifyWebAuthnSignature,
-  type AuthContext,
-} from "../auth";
+import { AUTH_METHOD_TYPE, AUTH_METHOD_WEBAUTHN } from "../../protocol";
+import { parseWebAuthnAssertion, verifyAuthMethod, verifyWebAuthnSignature, type AuthContext } from "../auth";
 import type { Chain } from "../chain";
 import { NotPermittedError, UnauthorizedError } from "../errors";
 import { authMethodUserPubkey, permittedAuthMethod, type PermittedAuthMethod } from "../permissions";
@@ -81,9 +75,9 @@ async function checkWebAuthn(
     });
   }
   const id = assertion.authMethodId;
-  const permitted = await permittedAuthMethod(chain, tokenId, BigInt(AUTH_METHOD_TYPE_WEBAUTHN), id);
+  const permitted = await permittedAuthMethod(chain, tokenId, AUTH_METHOD_WEBAUTHN, id);
   if (permitted === undefined) throw notPermitted(`the WebAuthn credential ${assertion.rawId}`, tokenId);
-  const pubkey = await authMethodUserPubkey(chain, BigInt(AUTH_METHOD_TYPE_WEBAUTHN), id);
+  const pubkey = await authMethodUserPubkey(chain, AUTH_METHOD_WEBAUTHN, id);
   if (pubkey === "0x") {
     throw new NotPermittedError("no public key is registered for this WebAuthn credential", {
       reason: "WebAuthnBadPublicKey",
@@ -95,7 +89,7 @@ async function checkWebAuthn(
     context: {
       userId: assertion.rawId,
       appId: "lit",
-      authMethodType: AUTH_METHOD_TYPE_WEBAUTHN,
+      authMethodType: AUTH_METHOD_TYPE.WebAuthn,
       authMethodId: id,
       usedForSignSessionKeyRequest: true,
     },
@@ -116,7 +110,7 @@ export async function checkAuthMethods(
   for (const m of authMethods) {
     if (m.authMethodType === AUTH_METHOD_TYPE.EthWallet)
       out.push(await checkEthWallet(chain, tokenId, m, ctx));
-    else if (m.authMethodType === AUTH_METHOD_TYPE_WEBAUTHN)
+    else if (m.authMethodType === AUTH_METHOD_TYPE.WebAuthn)
       out.push(await checkWebAuthn(chain, tokenId, m, ctx));
     else {
       throw new UnauthorizedError(

@@ -10,7 +10,7 @@
  * child actions or coordinate with peers: those capabilities are left out.
  */
 import { ZeroAddress } from "ethers";
-import { cidToBytes } from "../../chain/cid";
+import { cidToBytes } from "../../protocol/cid";
 import type { Chain } from "../chain";
 import { InvalidRequestError, NotPermittedError, UnauthorizedError } from "../errors";
 import { permittedAuthMethod, type PermittedAuthMethod } from "../permissions";

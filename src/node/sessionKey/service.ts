@@ -15,7 +15,7 @@
 import { bytesToHex } from "@noble/hashes/utils";
 import { computeAddress, getAddress } from "ethers";
 import { SiweMessage } from "siwe";
-import { RecapError, extractRecap } from "../../recap";
+import { RecapError, extractRecap } from "../../protocol/recap";
 import { encodeShareHex, signShare } from "../../crypto/bls";
 import { blsG1Group } from "../../crypto/group";
 import { PKP_AUTH_RESOURCE_PREFIX, nodeAuthContext, pkpAuthResource, pkpSessionDigest } from "../auth";
@@ -28,7 +28,7 @@ import {
   UnauthorizedError,
 } from "../errors";
 import type { PkpNode } from "../node";
-import type { SignSessionKeyRequest, SignSessionKeyResponse } from "../wire";
+import type { SignSessionKeyAnswer, SignSessionKeyRequest, SignSessionKeyResponse } from "../wire";
 import { DEFAULT_WIRE_LIMITS } from "../wire";
 import { checkAuthMethods } from "./authMethods";
 import { checkCustomAuth, type CustomAuthRunner } from "./customAuth";
@@ -36,9 +36,9 @@ import { checkCustomAuth, type CustomAuthRunner } from "./customAuth";
 /** Longest PKP session a node signs. */
 export const MAX_PKP_SESSION_MS = 30 * 24 * 3600 * 1000;
 
+/** Lit's fields and, always, our `pkpNetwork` extras: this node's public share of the network key (src/protocol/wire.ts). */
 export type SignSessionKeyNodeResponse = SignSessionKeyResponse & {
-  /** Additive: this node's public share of the network key (compressed G1 hex), to check the share. */
-  pkpNetwork: { index: number; publicKeyShare: string };
+  pkpNetwork: NonNullable<SignSessionKeyAnswer["pkpNetwork"]>;
 };
 
 function siweOf(text: string): SiweMessage {

@@ -82,11 +82,6 @@ export function planPresignatureOwners(
   return { owners, filling: true };
 }
 
-/** Re-randomisation entropy of a request: keccak256(requestId ‖ sigName). */
-export function requestEntropy(requestId: string, sigName: string): Uint8Array {
-  return getBytes(keccak256(concatBytes(utf8ToBytes(requestId), utf8ToBytes("\0"), utf8ToBytes(sigName))));
-}
-
 interface Pending {
   groups: Map<string, number[]>;
   decision?: Decision;

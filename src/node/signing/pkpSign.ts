@@ -7,14 +7,13 @@ import { bytesToHex, hexToBytes } from "@noble/hashes/utils";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { Logger } from "pino";
 
+import { PKP_SIGN_NAME } from "../../protocol";
 import type { Authenticated } from "../auth";
 import { tokenIdOf, type BlockHead, type Chain } from "../chain";
 import { DEFAULT_WIRE_LIMITS, ROUTES, parseRequest, parseRequestId } from "../wire";
-import type { PkpSignRequest, PkpSignResponse } from "../wire";
+import type { PkpSignAnswer, PkpSignRequest } from "../wire";
 import type { ValidatorSet } from "../view";
 import type { SigningShare, SigningShareRequest } from "./session";
-
-export const PKP_SIGN_NAME = "pkpSign";
 
 /** What of a node the pkpSign route needs. */
 export interface PkpSignNode {
@@ -25,8 +24,6 @@ export interface PkpSignNode {
   checkPermission(tokenId: bigint, requester: Authenticated, head: BlockHead): Promise<void>;
   signingShare(req: SigningShareRequest): Promise<SigningShare>;
 }
-
-export type PkpSignAnswer = PkpSignResponse & Record<string, unknown>;
 
 export async function pkpSign(
   node: PkpSignNode,

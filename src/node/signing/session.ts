@@ -11,8 +11,10 @@
 import { bytesToHex } from "@noble/hashes/utils";
 import { ZeroAddress, type Wallet } from "ethers";
 import type { Logger } from "pino";
+import { z } from "zod";
 
 import { secp256k1Group } from "../../crypto/group";
+import { requestEntropy } from "../../protocol";
 import {
   Presignature,
   presignaturePublicToJSON,
@@ -21,9 +23,9 @@ import {
 } from "../../crypto/ecdsa";
 import type { Validator } from "../chain";
 import type { NodeConfig } from "../config";
-import { ConflictError, InternalError, InvalidRequestError, NodeError, NotFoundError } from "../errors";
+import { ConflictError, InternalError, NodeError, NotFoundError } from "../errors";
 import { envelopeSchema, signEnvelope, type Envelope } from "../peers/envelope";
-import { decisionPayload, joinPayload, spentMark, spentPayload } from "../peers/messages";
+import { decisionSchema, joinRequestSchema, parsePeerPayload, spentPayloadSchema } from "../peers/payloads";
 import { PeerError, type Peers } from "../peers/peers";
 import { keyShareFromJson } from "../protocols/codec";
 import type { NodeStore } from "../storage";
@@ -33,12 +35,13 @@ import {
   NO_FREE_PRESIGNATURE,
   TOO_FEW_JOINS,
   leaderOrder,
-  requestEntropy,
   type Decision,
   type JoinRequest,
 } from "./leader";
 
 const parseJson = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
+const spentMarkSchema = spentPayloadSchema.shape.marks.element;
+const spentNoticeSchema = spentPayloadSchema.extend({ marks: z.array(z.unknown()).max(10_000) });
 
 export interface SigningShareRequest {
   requestId: string;
@@ -143,9 +146,7 @@ export class SigningSessions {
   }
 
   async #onJoin(payload: unknown, from: Validator): Promise<unknown> {
-    const parsed = joinPayload.safeParse(payload);
-    if (!parsed.success) throw new InvalidRequestError("malformed join", { reason: "MalformedJoin" });
-    const join: JoinRequest = parsed.data;
+    const join: JoinRequest = parsePeerPayload(joinRequestSchema, payload, "join");
     let decision: Decision;
     try {
       decision = await this.leader.join(join, from.index, this.#joinWindowMs);
@@ -195,10 +196,11 @@ export class SigningSessions {
   }
 
   #onSpent(payload: unknown): void {
-    const parsed = spentPayload.safeParse(payload);
+    // A notice is bookkeeping only: a malformed entry is dropped, the others are kept.
+    const parsed = spentNoticeSchema.safeParse(payload);
     if (!parsed.success) return;
     const marks = parsed.data.marks.flatMap((m) => {
-      const mark = spentMark.safeParse(m);
+      const mark = spentMarkSchema.safeParse(m);
       return mark.success ? [mark.data] : [];
     });
     try {
@@ -233,7 +235,7 @@ export class SigningSessions {
         const env = envelopeSchema.parse(reply);
         if (env.from.toLowerCase() !== leader.nodeAddress.toLowerCase() || !peers.verifier.verify(env))
           throw new Error("decision not signed by the leader");
-        const d = decisionPayload.parse(env.payload);
+        const d = decisionSchema.parse(env.payload);
         if (d.requestId !== join.requestId || d.sigName !== join.sigName)
           throw new Error("decision for another request");
         if (leader.nodeAddress !== view.address)

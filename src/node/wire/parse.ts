@@ -1,26 +1,18 @@
 /**
  * The edge of the node API: raw bytes in, a typed request or a `NodeError` out. Size is checked
- * before anything is parsed; every schema failure lists each invalid field with its path.
+ * before anything is parsed; every schema failure lists each invalid field with its path. The routes,
+ * limits and schemas are the protocol's (src/protocol/wire.ts).
  */
 import type { z } from "zod";
 import { InvalidRequestError, PayloadTooLargeError } from "../errors";
-import { DEFAULT_WIRE_LIMITS, type WireLimits } from "./limits";
-import { makeSchemas, schemas as defaultSchemas } from "./schemas";
-
-/** The v7 routes and the schema of each one's body. */
-export const ROUTES = {
-  handshake: "/web/handshake/",
-  execute: "/web/execute/v1",
-  pkpSign: "/web/pkp/sign/v1",
-  encryptionSign: "/web/encryption/sign/",
-  signSessionKey: "/web/sign_session_key/v1",
-} as const;
-export type RouteName = keyof typeof ROUTES;
-
-/** The body size limit of a route. */
-export function bodyLimit(route: RouteName, limits: WireLimits = DEFAULT_WIRE_LIMITS): number {
-  return route === "execute" ? limits.maxExecuteBodyBytes : limits.maxBodyBytes;
-}
+import {
+  DEFAULT_WIRE_LIMITS,
+  bodyLimit,
+  makeSchemas,
+  schemas as defaultSchemas,
+  type RouteName,
+  type WireLimits,
+} from "../../protocol/wire";
 
 /** One line per zod issue: `path: message`. */
 export function describeIssues(error: z.ZodError): string[] {

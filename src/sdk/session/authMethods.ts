@@ -7,10 +7,11 @@
 import { encode } from "cbor";
 import { getAddress, keccak256, toUtf8Bytes, type Signer } from "ethers";
 import { SiweMessage } from "siwe";
+import { AUTH_METHOD_TYPE } from "../../protocol";
 import { InvalidArgumentError, SessionSigningError } from "../errors";
 import type { AuthMethod } from "./pkpSessionSigs";
 
-export const AUTH_METHOD_TYPE = { EthWallet: 1, LitAction: 2, WebAuthn: 3 } as const;
+export { AUTH_METHOD_TYPE };
 
 /**
  * Lit's EthWallet auth method id of an address. (Our PKPPermissions takes type-1 ids as the 20

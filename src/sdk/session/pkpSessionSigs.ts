@@ -6,11 +6,11 @@
  * combines 2t+1 shares into an AuthSig `{algo: "LIT_BLS", derivedVia: "lit.bls"}` and signs one
  * session message per node with the session key, exactly as for a wallet session.
  */
-import { sha256 } from "@noble/hashes/sha2";
 import { bytesToHex } from "@noble/hashes/utils";
-import { computeAddress, hashMessage } from "ethers";
+import { computeAddress } from "ethers";
 import { SiweMessage } from "siwe";
 import { combineAndVerify, decodeShare, type BlsSignatureShare } from "../../crypto/bls";
+import { PKP_AUTH_RESOURCE_PREFIX, ROUTES, pkpSessionDigest } from "../../protocol";
 import type { NetworkClient } from "../connect";
 import { InvalidArgumentError, QuorumNotReachedError, type NodeFailure } from "../errors";
 import { newRequestId, postJson } from "../http";
@@ -63,21 +63,7 @@ export interface GetPkpSessionSigsReturnType {
   requestId: string;
 }
 
-interface SignSessionKeyAnswer {
-  result?: string;
-  signatureShare?: { ProofOfPossession?: string };
-  shareIndex?: number;
-  siweMessage?: string;
-  dataSigned?: string;
-  pkpNetwork?: { index?: number; publicKeyShare?: string };
-}
-
-const PKP_AUTH_PREFIX = "lit-pkpauth://";
-
-/** What the network signs for a PKP session. */
-export function pkpSessionDigest(siweMessage: string): Uint8Array {
-  return sha256(new TextEncoder().encode(`lit_session:${hashMessage(siweMessage).slice(2)}`));
-}
+export { pkpSessionDigest };
 
 /** The SIWE message the client asks the network to sign (Lit's layout). */
 export function pkpSessionSiwe(p: {
@@ -110,9 +96,9 @@ export function pkpSessionSiwe(p: {
 function extendsOurs(returned: string, ours: string): boolean {
   try {
     const m = new SiweMessage(returned);
-    const extra = (m.resources ?? []).filter((r) => r.startsWith(PKP_AUTH_PREFIX));
+    const extra = (m.resources ?? []).filter((r) => r.startsWith(PKP_AUTH_RESOURCE_PREFIX));
     if (extra.length === 0) return false;
-    m.resources = (m.resources ?? []).filter((r) => !r.startsWith(PKP_AUTH_PREFIX));
+    m.resources = (m.resources ?? []).filter((r) => !r.startsWith(PKP_AUTH_RESOURCE_PREFIX));
     return m.prepareMessage() === ours && returned.endsWith(extra.map((r) => `\n- ${r}`).join(""));
   } catch {
     return false;
@@ -174,7 +160,7 @@ export async function getPkpSessionSigs(
   };
   const answers = await Promise.all(
     client.nodes.map((node) =>
-      postJson<SignSessionKeyAnswer>(node.url, "/web/sign_session_key/v1", body, {
+      postJson(node.url, ROUTES.signSessionKey, body, {
         requestId,
         timeoutMs: p.timeoutMs ?? 60_000,
       }),

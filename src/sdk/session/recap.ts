@@ -1,8 +1,8 @@
 /**
  * The SDK's side of ReCap (EIP-5573): the attenuations for a session's resource/ability requests.
- * Encoding, decoding and the statement live in the one shared module `src/recap.ts`.
+ * Encoding, decoding and the statement live in the one shared module `src/protocol/recap.ts`.
  */
-import type { Attenuations } from "../../recap";
+import type { Attenuations } from "../../protocol/recap";
 import { RECAP_ABILITY_OF, resourceKey, type ResourceAbilityRequest } from "./resources";
 
 export {
@@ -12,7 +12,7 @@ export {
   recapStatement,
   type Attenuations,
   type Restriction,
-} from "../../recap";
+} from "../../protocol/recap";
 
 /** The attenuations granting each requested ability on each requested resource (no restrictions). */
 export function attenuationsFor(requests: readonly ResourceAbilityRequest[]): Attenuations {

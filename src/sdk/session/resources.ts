@@ -3,15 +3,10 @@
  * `@lit-protocol/auth-helpers` 7.4.0). A resource key is `<prefix>://<id or *>`; each Lit ability maps
  * to one ReCap ability `<namespace>/<name>`.
  */
+import { RESOURCE_PREFIX, type ResourcePrefix } from "../../protocol";
 import { InvalidArgumentError } from "../errors";
 
-export const RESOURCE_PREFIX = {
-  pkp: "lit-pkp",
-  litAction: "lit-litaction",
-  accessControlCondition: "lit-accesscontrolcondition",
-  rateLimitIncrease: "lit-ratelimitincrease",
-} as const;
-export type ResourcePrefix = (typeof RESOURCE_PREFIX)[keyof typeof RESOURCE_PREFIX];
+export { RESOURCE_PREFIX, type ResourcePrefix };
 
 export const LIT_ABILITY = {
   pkpSigning: "pkp-signing",

@@ -4,10 +4,10 @@
  * `att = {<resource key>: {<namespace/name>: [<restriction object>…]}}`, plus the human-readable
  * statement the SIWE statement must end with. Pure: encoding, strict decoding (canonical form only,
  * so one capability has exactly one encoding) and the grant rule. Used by the SDK (to write) and by
- * the nodes (to check).
+ * the nodes (to check). The only place ReCap is written or read.
  */
 import { z } from "zod";
-import { DetailedError, type DetailedErrorOptions } from "./errors";
+import { DetailedError, type DetailedErrorOptions } from "../errors";
 
 export const RECAP_URN_PREFIX = "urn:recap:";
 

@@ -1,0 +1,120 @@
+import { expect } from "chai";
+
+import { InvalidRequestError } from "../../src/node/errors";
+import { ActionCoordinator, COLLECT_KIND, RUN_ONCE_KIND } from "../../src/node/actions/coordination";
+import type { PkpNode } from "../../src/node/node";
+import type { PeerHandler } from "../../src/node/peers/peers";
+import {
+  MAX_COLLECT_VALUE_BYTES,
+  decisionSchema,
+  joinRequestSchema,
+  parsePeerPayload,
+  routingSigPayloadSchema,
+  spentPayloadSchema,
+  startPayloadSchema,
+} from "../../src/node/peers/payloads";
+
+function refusal(f: () => unknown): InvalidRequestError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).to.be.instanceOf(InvalidRequestError);
+    return e as InvalidRequestError;
+  }
+  throw new Error("expected a refusal");
+}
+
+describe("peer payloads", () => {
+  const hash = "0x" + "11".repeat(32);
+  const pubkey = "0x04" + "22".repeat(64);
+
+  describe("parsePeerPayload", () => {
+    it("returns a payload that matches its schema", () => {
+      const join = { requestId: "lit_00", sigName: "pkpSign", pubkey, hash };
+      expect(parsePeerPayload(joinRequestSchema, join, "join")).to.deep.equal(join);
+      const decision = { ...join, signingSet: [1, 2, 3], presignatureId: "ab".repeat(32) };
+      expect(parsePeerPayload(decisionSchema, decision, "decision")).to.deep.equal(decision);
+    });
+
+    it("refuses one that does not with a 400 naming each invalid field", () => {
+      const e = refusal(() => parsePeerPayload(joinRequestSchema, { requestId: "lit_00", hash: 7 }, "join"));
+      expect(e.status).to.equal(400);
+      expect(e.reason).to.equal("MalformedPeerPayload");
+      expect(e.shortMessage).to.match(/^invalid join payload: sigName: Required/);
+      expect(e.details).to.have.length(3);
+      expect(e.details.join("\n")).to.contain("hash: Expected string, received number");
+    });
+
+    it("refuses a payload that is not an object", () => {
+      expect(refusal(() => parsePeerPayload(spentPayloadSchema, null, "spent")).status).to.equal(400);
+    });
+  });
+
+  describe("schemas of node.ts's payloads", () => {
+    it("start: the purposes, counts and owners a coordinator sends", () => {
+      const ok = {
+        session: "presign/1/2/ab",
+        purpose: "presign",
+        count: 2,
+        participants: ["0x01"],
+        owners: [1, 2],
+      };
+      expect(startPayloadSchema.safeParse(ok).success).to.equal(true);
+      expect(startPayloadSchema.safeParse({ ...ok, purpose: "other" }).success).to.equal(false);
+      expect(startPayloadSchema.safeParse({ ...ok, count: 0 }).success).to.equal(false);
+    });
+
+    it("routing-sig and spent", () => {
+      const sig = { r: hash, s: hash, v: 27 };
+      expect(routingSigPayloadSchema.safeParse({ session: "s", sigs: [{ pubkey, sig }] }).success).to.equal(
+        true,
+      );
+      expect(
+        routingSigPayloadSchema.safeParse({ session: "s", sigs: [{ pubkey, sig: {} }] }).success,
+      ).to.equal(false);
+      expect(spentPayloadSchema.safeParse({ marks: [{ id: "a", requestKey: "b" }] }).success).to.equal(true);
+      expect(spentPayloadSchema.safeParse({ marks: [{ id: 1 }] }).success).to.equal(false);
+    });
+  });
+
+  describe("the action coordinator's handlers", () => {
+    const handlers = new Map<string, PeerHandler>();
+    const node = { peers: { on: (kind: string, h: PeerHandler) => handlers.set(kind, h) } };
+    new ActionCoordinator(node as unknown as PkpNode);
+    const from = { index: 2 };
+    const call = (kind: string, payload: unknown) =>
+      Promise.resolve().then(() =>
+        handlers.get(kind)!({ envelope: { payload } as never, from: from as never, secret: undefined }),
+      );
+
+    it("refuses a malformed runOnce query with a 400 naming the field", async () => {
+      const e = await call(RUN_ONCE_KIND, { requestId: "lit_00", name: 5 }).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect(e).to.be.instanceOf(InvalidRequestError);
+      expect((e as InvalidRequestError).status).to.equal(400);
+      expect((e as InvalidRequestError).shortMessage).to.equal(
+        `invalid ${RUN_ONCE_KIND} payload: name: Expected string, received number`,
+      );
+    });
+
+    it("refuses a collected value over the limit, naming the field", async () => {
+      const value = "x".repeat(MAX_COLLECT_VALUE_BYTES);
+      const e = await call(COLLECT_KIND, { requestId: "lit_00", name: "n", value }).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect((e as InvalidRequestError).status).to.equal(400);
+      expect((e as InvalidRequestError).shortMessage).to.match(
+        /^invalid action-collect payload: value: is \d+ bytes/,
+      );
+    });
+
+    it("accepts a well-formed collected value", async () => {
+      expect(await call(COLLECT_KIND, { requestId: "lit_00", name: "n", value: { a: 1 } })).to.deep.equal({
+        accepted: true,
+      });
+    });
+  });
+});
