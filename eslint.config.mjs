@@ -142,5 +142,19 @@ export default tseslint.config(
       "@typescript-eslint/no-unused-expressions": "off",
     },
   },
+  {
+    // Type-aware rules, on TypeScript only: a promise nobody awaits loses its rejection.
+    name: "type-aware",
+    files: ["**/*.ts"],
+    languageOptions: {
+      parserOptions: {
+        projectService: { allowDefaultProject: ["examples/*/*.ts"] },
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+    },
+  },
   ...layering,
 );
