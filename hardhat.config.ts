@@ -5,6 +5,7 @@ import { TASK_COMPILE_SOLIDITY_GET_SOLC_BUILD } from "hardhat/builtin-tasks/task
 import "@nomicfoundation/hardhat-toolbox";
 
 import "./tasks";
+import { unhandledRejectionHooks } from "./test/helpers/unhandledRejections";
 
 /** The exact compiler we ship with; the `solc` npm package at this version is a devDependency. */
 export const SOLC_VERSION = "0.8.28";
@@ -92,7 +93,8 @@ const config: HardhatUserConfig = {
     noColors: process.env.REPORT_GAS_FILE !== undefined,
   },
   typechain: { outDir: "typechain-types", target: "ethers-v6" },
-  mocha: { timeout: 120_000 },
+  // A promise rejection nobody handles fails the run (test/helpers/unhandledRejections.ts).
+  mocha: { timeout: 120_000, rootHooks: unhandledRejectionHooks },
 };
 
 export default config;

@@ -10,15 +10,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import hre from "hardhat";
 import os from "node:os";
 import path from "node:path";
-import {
-  Contract,
-  ContractFactory,
-  Wallet,
-  parseEther,
-  randomBytes,
-  type JsonRpcProvider,
-  type Signer,
-} from "ethers";
+import { Contract, ContractFactory, Wallet, parseEther, randomBytes, type Signer } from "ethers";
 import { LitNodeClientNodeJs } from "@lit-protocol/lit-node-client-nodejs";
 import {
   LitAccessControlConditionResource,
@@ -27,23 +19,26 @@ import {
 } from "@lit-protocol/auth-helpers";
 import { LIT_ABILITY } from "@lit-protocol/constants";
 
-import { startNetwork, type Network } from "../../src/network";
+import type { Network } from "../../src/network";
 import { publishToGateway } from "../../src/network/gateway";
 import { REPO_ROOT } from "../../src/node/command";
 import {
   DecryptionError,
   STAKING_ABI,
   accessControlConditionResource,
-  connect,
   decrypt,
   decryptionAbility,
   encrypt,
   getSessionSigs,
-  jsonRpcProvider,
   requestAbility,
   type NetworkClient,
   type SessionSigs,
 } from "../../src/sdk";
+import {
+  balanceAtLeast as balanceOnChainAtLeast,
+  launchWithHolder,
+  sessionSigsFor,
+} from "../helpers/launched";
 
 const CHAIN = "yellowstone";
 
@@ -69,7 +64,6 @@ function artifact(name: string): { abi: unknown[]; bytecode: string } {
 describe("decryption with access control conditions (4 real nodes)", function () {
   this.timeout(600_000);
   let network: Network;
-  let provider: JsonRpcProvider;
   let admin: Signer;
   let client: NetworkClient;
   let holder: Wallet;
@@ -79,28 +73,11 @@ describe("decryption with access control conditions (4 real nodes)", function ()
   let erc721: Contract;
   let views: Contract;
 
-  const sessionFor = async (signer: Wallet) =>
-    (
-      await getSessionSigs({
-        signer,
-        nodeUrls: client.nodes.map((x) => x.url),
-        latestBlockhash: client.latestBlockhash,
-        resourceAbilityRequests: [
-          requestAbility(accessControlConditionResource("*"), "access-control-condition-decryption"),
-        ],
-      })
-    ).sessionSigs;
-
-  const balanceAtLeast = (wei: bigint) => [
-    {
-      contractAddress: "",
-      standardContractType: "",
-      chain: CHAIN,
-      method: "eth_getBalance",
-      parameters: [":userAddress", "latest"],
-      returnValueTest: { comparator: ">=", value: wei.toString() },
-    },
-  ];
+  const sessionFor = (signer: Wallet) =>
+    sessionSigsFor(client, signer, [
+      requestAbility(accessControlConditionResource("*"), "access-control-condition-decryption"),
+    ]);
+  const balanceAtLeast = (wei: bigint) => balanceOnChainAtLeast(CHAIN, wei);
   const ownsToken = (tokenId: bigint) => ({
     contractAddress: erc721.target as string,
     standardContractType: "ERC721",
@@ -125,19 +102,7 @@ describe("decryption with access control conditions (4 real nodes)", function ()
   });
 
   before(async function () {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "pkp-e2e-enc-"));
-    network = await startNetwork({
-      nodes: 4,
-      dataDir,
-      progress: "silent",
-      pools: { pkpKeys: 1, presignatures: 4 },
-      readyTimeoutMs: 420_000,
-    });
-    provider = jsonRpcProvider(network.info.rpcUrl, 100);
-    admin = await provider.getSigner(0);
-    holder = new Wallet(Wallet.createRandom().privateKey, provider);
-    stranger = new Wallet(Wallet.createRandom().privateKey, provider);
-    await (await admin.sendTransaction({ to: holder.address, value: parseEther("5") })).wait();
+    ({ network, admin, client, holder, stranger } = await launchWithHolder("pkp-e2e-enc-"));
     const deploy = async (name: string) => {
       const a = artifact(name);
       const c = await new ContractFactory(a.abi as never, a.bytecode, admin).deploy();
@@ -150,7 +115,6 @@ describe("decryption with access control conditions (4 real nodes)", function ()
     await (await erc721.mint(holder.address, 2n)).wait();
     await (await erc721.mint(holder.address, 3n)).wait();
     await (await views.setMember(holder.address, true, 2n)).wait();
-    client = await connect({ provider, staking: network.info.contracts.staking });
     holderSigs = await sessionFor(holder);
     strangerSigs = await sessionFor(stranger);
   });

@@ -100,6 +100,43 @@ async function refusal(
   return caught as NodeError;
 }
 
+/** The refusal of a signing request for TOKEN, what most cases below ask for (`context()` by default). */
+function refusesSigning(
+  authSig: unknown,
+  klass: new (...args: never[]) => NodeError,
+  reason: string,
+  ctx: AuthContext = context(),
+): Promise<NodeError> {
+  return refusal(authSig, pkpSigningCapability(TOKEN), ctx, klass, reason);
+}
+
+/**
+ * A fresh wallet's capability (our SDK's `createWalletAuthSig`) for a fresh session key: `requests`
+ * granted from T0 until `expiration` (default T0 + 24 h). Spread it into `session()`.
+ */
+async function walletCapability(opts: { requests?: ResourceAbilityRequest[]; expiration?: Date } = {}) {
+  const wallet = randomWallet();
+  const sessionKeyPair = generateSessionKeyPair();
+  const walletAuthSig = await createWalletAuthSig({
+    signer: wallet,
+    sessionPublicKey: sessionKeyPair.publicKey,
+    resourceAbilityRequests: opts.requests ?? [signing()],
+    nonce: BLOCKHASH,
+    issuedAt: T0,
+    expiration: opts.expiration ?? new Date(T0.getTime() + 24 * HOUR),
+  });
+  return { wallet, sessionKeyPair, walletAuthSig };
+}
+
+/** The SIWE fields that make a custom capability delegate `att` to `sessionKeyPair` with a ReCap. */
+function recapFields(sessionKeyPair: SessionKeyPair, att: ReturnType<typeof attenuationsFor>) {
+  return {
+    uri: `lit:session:${sessionKeyPair.publicKey}`,
+    statement: recapStatement(att),
+    resources: [encodeRecap(att)],
+  };
+}
+
 /** A SIWE AuthSig signed by `wallet` with any fields (for capabilities our SDK would never make). */
 async function customWalletAuthSig(
   wallet: Wallet,
@@ -234,13 +271,7 @@ describe("authenticate", () => {
   describe("when the session is bound to another node", () => {
     it("refuses with WrongNode", async () => {
       const { sessionSigs } = await session();
-      const e = await refusal(
-        sessionSigs[OTHER_NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "WrongNode",
-      );
+      const e = await refusesSigning(sessionSigs[OTHER_NODE], UnauthorizedError, "WrongNode");
       expect(e.message).to.contain(OTHER_NODE);
     });
   });
@@ -248,13 +279,7 @@ describe("authenticate", () => {
   describe("when the capability is for another resource", () => {
     it("refuses a grant for another PKP", async () => {
       const { sessionSigs } = await session({ requests: [signing(0x1234n)] });
-      const e = await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        NotPermittedError,
-        "CapabilityForOtherResource",
-      );
+      const e = await refusesSigning(sessionSigs[NODE], NotPermittedError, "CapabilityForOtherResource");
       expect(e.status).to.equal(403);
     });
 
@@ -262,13 +287,7 @@ describe("authenticate", () => {
       const { sessionSigs } = await session({
         requests: [requestAbility(litActionResource(), "lit-action-execution")],
       });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        NotPermittedError,
-        "CapabilityForOtherResource",
-      );
+      await refusesSigning(sessionSigs[NODE], NotPermittedError, "CapabilityForOtherResource");
     });
 
     it("allows each ability only for the operation it names (signing, execution, decryption)", async () => {
@@ -324,52 +343,24 @@ describe("authenticate", () => {
     });
 
     it("refuses when the ReCap grants it but the session does not request it", async () => {
-      const wallet = randomWallet();
-      const sessionKeyPair = generateSessionKeyPair();
-      const walletAuthSig = await createWalletAuthSig({
-        signer: wallet,
-        sessionPublicKey: sessionKeyPair.publicKey,
-        resourceAbilityRequests: [signing()],
-        nonce: BLOCKHASH,
-        issuedAt: T0,
-        expiration: new Date(T0.getTime() + 24 * HOUR),
-      });
+      const { wallet, sessionKeyPair, walletAuthSig } = await walletCapability();
       const { sessionSigs } = await session({
         wallet,
         sessionKeyPair,
         walletAuthSig,
         requests: [signing(0x99n)],
       });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        NotPermittedError,
-        "CapabilityForOtherResource",
-      );
+      await refusesSigning(sessionSigs[NODE], NotPermittedError, "CapabilityForOtherResource");
     });
   });
 
   describe("when the session requests more than its ReCap grants", () => {
     it("refuses with RequestsExceedCapability", async () => {
-      const wallet = randomWallet();
-      const sessionKeyPair = generateSessionKeyPair();
-      const walletAuthSig = await createWalletAuthSig({
-        signer: wallet,
-        sessionPublicKey: sessionKeyPair.publicKey,
-        resourceAbilityRequests: [signing(TOKEN)],
-        nonce: BLOCKHASH,
-        issuedAt: T0,
-        expiration: new Date(T0.getTime() + 24 * HOUR),
+      const { wallet, sessionKeyPair, walletAuthSig } = await walletCapability({
+        requests: [signing(TOKEN)],
       });
       const { sessionSigs } = await session({ wallet, sessionKeyPair, walletAuthSig, requests: [signing()] });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        NotPermittedError,
-        "RequestsExceedCapability",
-      );
+      await refusesSigning(sessionSigs[NODE], NotPermittedError, "RequestsExceedCapability");
     });
   });
 
@@ -385,13 +376,7 @@ describe("authenticate", () => {
         resources: [encodeRecap(granted)],
       });
       const { sessionSigs } = await session({ wallet, sessionKeyPair, walletAuthSig });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "RecapStatementMismatch",
-      );
+      await refusesSigning(sessionSigs[NODE], UnauthorizedError, "RecapStatementMismatch");
     });
 
     it("refuses a ReCap changed after the wallet signed (SIWE signature no longer valid)", async () => {
@@ -412,13 +397,7 @@ describe("authenticate", () => {
         expiration: new Date(T0.getTime() + 24 * HOUR),
       });
       expect(sessionSigs[NODE].signedMessage).not.to.equal(forged[NODE].signedMessage);
-      await refusal(
-        forged[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "SiweSignatureInvalid",
-      );
+      await refusesSigning(forged[NODE], UnauthorizedError, "SiweSignatureInvalid");
     });
 
     it("refuses a ReCap that is not canonical or not valid", async () => {
@@ -436,18 +415,11 @@ describe("authenticate", () => {
       ];
       for (const urn of bad) {
         const walletAuthSig = await customWalletAuthSig(wallet, {
-          uri: `lit:session:${sessionKeyPair.publicKey}`,
-          statement: recapStatement(att),
+          ...recapFields(sessionKeyPair, att),
           resources: [urn],
         });
         const { sessionSigs } = await session({ wallet, sessionKeyPair, walletAuthSig });
-        await refusal(
-          sessionSigs[NODE],
-          pkpSigningCapability(TOKEN),
-          context(),
-          InvalidRequestError,
-          "RecapMalformed",
-        );
+        await refusesSigning(sessionSigs[NODE], InvalidRequestError, "RecapMalformed");
       }
     });
 
@@ -460,14 +432,13 @@ describe("authenticate", () => {
         statement: "hi",
       });
       const { sessionSigs: s1 } = await session({ wallet, sessionKeyPair, walletAuthSig: none });
-      await refusal(s1[NODE], pkpSigningCapability(TOKEN), context(), UnauthorizedError, "RecapMissing");
+      await refusesSigning(s1[NODE], UnauthorizedError, "RecapMissing");
       const two = await customWalletAuthSig(wallet, {
-        uri: `lit:session:${sessionKeyPair.publicKey}`,
-        statement: recapStatement(att),
+        ...recapFields(sessionKeyPair, att),
         resources: [encodeRecap(att), encodeRecap(att)],
       });
       const { sessionSigs: s2 } = await session({ wallet, sessionKeyPair, walletAuthSig: two });
-      await refusal(s2[NODE], pkpSigningCapability(TOKEN), context(), UnauthorizedError, "RecapAmbiguous");
+      await refusesSigning(s2[NODE], UnauthorizedError, "RecapAmbiguous");
     });
   });
 
@@ -478,25 +449,13 @@ describe("authenticate", () => {
       const sig = bytesToHex(
         ed25519.sign(new TextEncoder().encode(sessionSigs[NODE].signedMessage), impostor),
       );
-      await refusal(
-        { ...sessionSigs[NODE], sig },
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "BadSessionSignature",
-      );
+      await refusesSigning({ ...sessionSigs[NODE], sig }, UnauthorizedError, "BadSessionSignature");
     });
 
     it("refuses a session message altered after signing", async () => {
       const { sessionSigs } = await session();
       const signedMessage = sessionSigs[NODE].signedMessage.replace(NODE, OTHER_NODE);
-      await refusal(
-        { ...sessionSigs[NODE], signedMessage },
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "BadSessionSignature",
-      );
+      await refusesSigning({ ...sessionSigs[NODE], signedMessage }, UnauthorizedError, "BadSessionSignature");
     });
 
     it("refuses a session message for another session key, signed by this one", async () => {
@@ -512,10 +471,8 @@ describe("authenticate", () => {
           Buffer.from(pair.secretKey.slice(0, 64), "hex"),
         ),
       );
-      await refusal(
+      await refusesSigning(
         { ...sessionSigs[NODE], signedMessage, sig, address: pair.publicKey },
-        pkpSigningCapability(TOKEN),
-        context(),
         UnauthorizedError,
         "SessionKeyMismatch",
       );
@@ -529,13 +486,7 @@ describe("authenticate", () => {
         sig: await randomWallet().signMessage(walletAuthSig.signedMessage),
       };
       const { sessionSigs } = await session({ wallet, sessionKeyPair, walletAuthSig: forged });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "SiweSignatureInvalid",
-      );
+      await refusesSigning(sessionSigs[NODE], UnauthorizedError, "SiweSignatureInvalid");
     });
 
     it("refuses an AuthSig whose address is not the SIWE signer", async () => {
@@ -543,13 +494,7 @@ describe("authenticate", () => {
       const { walletAuthSig, sessionKeyPair } = await session({ wallet });
       const forged = { ...walletAuthSig, address: randomWallet().address };
       const { sessionSigs } = await session({ wallet, sessionKeyPair, walletAuthSig: forged });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "SiweAddressMismatch",
-      );
+      await refusesSigning(sessionSigs[NODE], UnauthorizedError, "SiweAddressMismatch");
     });
 
     it("refuses a wallet capability delegating to another session key", async () => {
@@ -560,112 +505,61 @@ describe("authenticate", () => {
         sessionKeyPair: generateSessionKeyPair(),
         walletAuthSig,
       });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "SiweUriMismatch",
-      );
+      await refusesSigning(sessionSigs[NODE], UnauthorizedError, "SiweUriMismatch");
     });
   });
 
   describe("when the SIWE nonce is not a block hash of this chain", () => {
     it("refuses with NonceNotBlockhash", async () => {
       const { sessionSigs } = await session({ nonce: hexlify(randomBytes(32)) });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "NonceNotBlockhash",
-      );
+      await refusesSigning(sessionSigs[NODE], UnauthorizedError, "NonceNotBlockhash");
     });
   });
 
   describe("when the wallet capability is expired or shorter than the session", () => {
     it("refuses a session that outlives its capability", async () => {
-      const wallet = randomWallet();
-      const sessionKeyPair = generateSessionKeyPair();
-      const walletAuthSig = await createWalletAuthSig({
-        signer: wallet,
-        sessionPublicKey: sessionKeyPair.publicKey,
-        resourceAbilityRequests: [signing()],
-        nonce: BLOCKHASH,
-        issuedAt: T0,
+      const { wallet, sessionKeyPair, walletAuthSig } = await walletCapability({
         expiration: new Date(T0.getTime() + 2 * HOUR),
       });
       const { sessionSigs } = await session({ wallet, sessionKeyPair, walletAuthSig });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "SessionOutlivesCapability",
-      );
+      await refusesSigning(sessionSigs[NODE], UnauthorizedError, "SessionOutlivesCapability");
       const later = context({ now: () => new Date(T0.getTime() + 3 * HOUR) });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        later,
-        SessionExpiredError,
-        "CapabilityExpired",
-      );
+      await refusesSigning(sessionSigs[NODE], SessionExpiredError, "CapabilityExpired", later);
     });
 
     it("refuses a capability without an expiration, or not yet valid", async () => {
       const wallet = randomWallet();
       const sessionKeyPair = generateSessionKeyPair();
       const att = attenuationsFor([signing()]);
-      const base = {
-        uri: `lit:session:${sessionKeyPair.publicKey}`,
-        statement: recapStatement(att),
-        resources: [encodeRecap(att)],
-      };
+      const base = recapFields(sessionKeyPair, att);
       const noExpiry = await customWalletAuthSig(wallet, { ...base, expirationTime: undefined });
       const { sessionSigs: s1 } = await session({ wallet, sessionKeyPair, walletAuthSig: noExpiry });
-      await refusal(
-        s1[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "CapabilityWithoutExpiration",
-      );
+      await refusesSigning(s1[NODE], UnauthorizedError, "CapabilityWithoutExpiration");
       const notBefore = await customWalletAuthSig(wallet, {
         ...base,
         notBefore: new Date(T0.getTime() + 2 * HOUR).toISOString(),
       });
       const { sessionSigs: s2 } = await session({ wallet, sessionKeyPair, walletAuthSig: notBefore });
-      await refusal(
-        s2[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        SessionExpiredError,
-        "CapabilityNotYetValid",
-      );
+      await refusesSigning(s2[NODE], SessionExpiredError, "CapabilityNotYetValid");
     });
   });
 
   describe("when the authSig is malformed", () => {
     it("refuses a non-object or incomplete authSig", async () => {
       for (const bad of [null, "x", 3, {}, { sig: "", derivedVia: "x" }]) {
-        await refusal(bad, pkpSigningCapability(TOKEN), context(), InvalidRequestError, "MalformedAuthSig");
+        await refusesSigning(bad, InvalidRequestError, "MalformedAuthSig");
       }
     });
 
     it("refuses a session sig whose key or signature is not hex of the right size", async () => {
       const { sessionSigs } = await session();
-      await refusal(
+      await refusesSigning(
         { ...sessionSigs[NODE], address: "abcd" },
-        pkpSigningCapability(TOKEN),
-        context(),
         InvalidRequestError,
         "MalformedSessionSig",
       );
-      await refusal(
+      await refusesSigning(
         { ...sessionSigs[NODE], sig: "zz".repeat(64) },
-        pkpSigningCapability(TOKEN),
-        context(),
         InvalidRequestError,
         "MalformedSessionSig",
       );
@@ -687,7 +581,7 @@ describe("authenticate", () => {
         }),
       ]) {
         const sig = bytesToHex(ed25519.sign(new TextEncoder().encode(signedMessage), seed));
-        await refusal(
+        await refusesSigning(
           {
             sig,
             signedMessage,
@@ -695,8 +589,6 @@ describe("authenticate", () => {
             algo: "ed25519",
             derivedVia: "litSessionSignViaNacl",
           },
-          pkpSigningCapability(TOKEN),
-          context(),
           InvalidRequestError,
           "MalformedSessionMessage",
         );
@@ -713,21 +605,13 @@ describe("authenticate", () => {
         address: wallet.address,
       };
       const { sessionSigs } = await session({ wallet, walletAuthSig });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        InvalidRequestError,
-        "MalformedSiwe",
-      );
+      await refusesSigning(sessionSigs[NODE], InvalidRequestError, "MalformedSiwe");
     });
 
     it("refuses an unknown algo or derivation", async () => {
       const { sessionSigs } = await session();
-      await refusal(
+      await refusesSigning(
         { ...sessionSigs[NODE], algo: "secp256k1" },
-        pkpSigningCapability(TOKEN),
-        context(),
         UnauthorizedError,
         "UnsupportedAuthSig",
       );
@@ -741,26 +625,14 @@ describe("authenticate", () => {
         issuedAt: T0,
         expiration: new Date(T0.getTime() + 24 * HOUR),
       });
-      await refusal(
-        odd[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "UnsupportedCapability",
-      );
+      await refusesSigning(odd[NODE], UnauthorizedError, "UnsupportedCapability");
     });
   });
 
   describe("with a plain wallet AuthSig", () => {
     it("refuses it where the route needs a session", async () => {
       const { walletAuthSig } = await session();
-      await refusal(
-        walletAuthSig,
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "WalletAuthSigNotAccepted",
-      );
+      await refusesSigning(walletAuthSig, UnauthorizedError, "WalletAuthSigNotAccepted");
     });
 
     it("accepts it where allowed and returns the wallet", async () => {
@@ -899,12 +771,11 @@ describe("authenticate", () => {
       ]) {
         const { authSig } = await pkpCapability(networkSecret, sessionKeyPair, resources);
         const { sessionSigs } = await session({ sessionKeyPair, walletAuthSig: authSig });
-        await refusal(
+        await refusesSigning(
           sessionSigs[NODE],
-          pkpSigningCapability(TOKEN),
-          context({ verifyNetworkSignature }),
           UnauthorizedError,
           "MalformedPkpSession",
+          context({ verifyNetworkSignature }),
         );
       }
     });
@@ -921,12 +792,11 @@ describe("authenticate", () => {
       };
       expect(tampered.signedMessage).to.not.equal(authSig.signedMessage);
       const { sessionSigs } = await session({ sessionKeyPair, walletAuthSig: tampered });
-      await refusal(
+      await refusesSigning(
         sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context({ verifyNetworkSignature }),
         UnauthorizedError,
         "BadNetworkSignature",
+        context({ verifyNetworkSignature }),
       );
     });
 
@@ -934,12 +804,11 @@ describe("authenticate", () => {
       const sessionKeyPair = generateSessionKeyPair();
       const { authSig } = await pkpCapability(bls12_381.utils.randomPrivateKey(), sessionKeyPair);
       const { sessionSigs } = await session({ sessionKeyPair, walletAuthSig: authSig });
-      await refusal(
+      await refusesSigning(
         sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context({ verifyNetworkSignature }),
         UnauthorizedError,
         "BadNetworkSignature",
+        context({ verifyNetworkSignature }),
       );
     });
 
@@ -947,23 +816,16 @@ describe("authenticate", () => {
       const sessionKeyPair = generateSessionKeyPair();
       const { authSig } = await pkpCapability(networkSecret, sessionKeyPair);
       const { sessionSigs } = await session({ sessionKeyPair, walletAuthSig: authSig });
-      await refusal(
-        sessionSigs[NODE],
-        pkpSigningCapability(TOKEN),
-        context(),
-        UnauthorizedError,
-        "PkpSessionUnsupported",
-      );
+      await refusesSigning(sessionSigs[NODE], UnauthorizedError, "PkpSessionUnsupported");
       const { sessionSigs: s2 } = await session({
         sessionKeyPair,
         walletAuthSig: { ...authSig, sig: '{"ProofOfPossession":"12"}' },
       });
-      await refusal(
+      await refusesSigning(
         s2[NODE],
-        pkpSigningCapability(TOKEN),
-        context({ verifyNetworkSignature }),
         InvalidRequestError,
         "MalformedPkpSessionSig",
+        context({ verifyNetworkSignature }),
       );
     });
   });
@@ -1021,17 +883,16 @@ describe("authenticate", () => {
         ),
       );
       for (let i = 0; i < 2; i++) {
-        await refusal(
+        await refusesSigning(
           { ...sessionSigs[NODE], sig: impostor },
-          pkpSigningCapability(TOKEN),
-          ctx,
           UnauthorizedError,
           "BadSessionSignature",
+          ctx,
         );
       }
       const forged = { ...walletAuthSig, sig: await randomWallet().signMessage(walletAuthSig.signedMessage) };
       const { sessionSigs: s2 } = await session({ wallet, sessionKeyPair, walletAuthSig: forged });
-      await refusal(s2[NODE], pkpSigningCapability(TOKEN), ctx, UnauthorizedError, "SiweSignatureInvalid");
+      await refusesSigning(s2[NODE], UnauthorizedError, "SiweSignatureInvalid", ctx);
     });
 
     it("keeps at most maxEntries results", async () => {

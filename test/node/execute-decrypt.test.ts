@@ -6,28 +6,27 @@
  * node's own response can be read.
  */
 import { expect } from "chai";
-import { mkdtempSync } from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { randomBytes } from "node:crypto";
-import { Wallet, parseEther, type JsonRpcProvider, type Signer } from "ethers";
+import { Wallet, parseEther } from "ethers";
 import { cidOf } from "../../src/protocol/cid";
-import { startNetwork, type Network } from "../../src/network";
+import type { Network } from "../../src/network";
 import { NOT_DECRYPTED_ON_THIS_NODE } from "../../src/node/actions/decryption";
 import {
   LIT_ABILITY,
   accessControlConditionResource,
-  connect,
   decrypt,
   encrypt,
-  getSessionSigs,
-  jsonRpcProvider,
   litActionResource,
   requestAbility,
   DecryptionError,
   type NetworkClient,
   type SessionSigs,
 } from "../../src/sdk";
+import {
+  balanceAtLeast as balanceOnChainAtLeast,
+  launchWithHolder,
+  sessionSigsFor,
+} from "../helpers/launched";
 
 const CHAIN = "yellowstone";
 
@@ -69,37 +68,18 @@ const DECRYPT_ACTION = (fn: string) => `
 describe("decryption inside Lit Actions (4 real nodes: checkConditions, encrypt, decryptAndCombine, decryptToSingleNode)", function () {
   this.timeout(900_000);
   let network: Network;
-  let provider: JsonRpcProvider;
-  let admin: Signer;
   let client: NetworkClient;
   let holder: Wallet;
   let stranger: Wallet;
   let holderSigs: SessionSigs;
   let strangerSigs: SessionSigs;
 
-  const sessionFor = async (signer: Wallet) =>
-    (
-      await getSessionSigs({
-        signer,
-        nodeUrls: client.nodes.map((x) => x.url),
-        latestBlockhash: client.latestBlockhash,
-        resourceAbilityRequests: [
-          requestAbility(litActionResource("*"), LIT_ABILITY.litActionExecution),
-          requestAbility(accessControlConditionResource("*"), LIT_ABILITY.accessControlConditionDecryption),
-        ],
-      })
-    ).sessionSigs;
-
-  const balanceAtLeast = (wei: bigint) => [
-    {
-      contractAddress: "",
-      standardContractType: "",
-      chain: CHAIN,
-      method: "eth_getBalance",
-      parameters: [":userAddress", "latest"],
-      returnValueTest: { comparator: ">=", value: wei.toString() },
-    },
-  ];
+  const sessionFor = (signer: Wallet) =>
+    sessionSigsFor(client, signer, [
+      requestAbility(litActionResource("*"), LIT_ABILITY.litActionExecution),
+      requestAbility(accessControlConditionResource("*"), LIT_ABILITY.accessControlConditionDecryption),
+    ]);
+  const balanceAtLeast = (wei: bigint) => balanceOnChainAtLeast(CHAIN, wei);
   const actionIs = (cid: string) => [
     {
       contractAddress: "",
@@ -144,20 +124,7 @@ describe("decryption inside Lit Actions (4 real nodes: checkConditions, encrypt,
   }
 
   before(async function () {
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), "pkp-exec-decrypt-"));
-    network = await startNetwork({
-      nodes: 4,
-      dataDir,
-      progress: "silent",
-      pools: { pkpKeys: 1, presignatures: 4 },
-      readyTimeoutMs: 420_000,
-    });
-    provider = jsonRpcProvider(network.info.rpcUrl, 100);
-    admin = await provider.getSigner(0);
-    holder = new Wallet(Wallet.createRandom().privateKey, provider);
-    stranger = new Wallet(Wallet.createRandom().privateKey, provider);
-    await (await admin.sendTransaction({ to: holder.address, value: parseEther("5") })).wait();
-    client = await connect({ provider, staking: network.info.contracts.staking });
+    ({ network, client, holder, stranger } = await launchWithHolder("pkp-exec-decrypt-"));
     holderSigs = await sessionFor(holder);
     strangerSigs = await sessionFor(stranger);
   });

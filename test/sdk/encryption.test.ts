@@ -5,7 +5,7 @@
  * conditions are not evaluated here (the real nodes do that: test/e2e/encryption.test.ts).
  */
 import { expect } from "chai";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import { bytesToHex } from "@noble/hashes/utils";
 import { randomBytes } from "ethers";
 
@@ -22,6 +22,7 @@ import {
   encryptionIdentityFor,
   type NetworkClient,
 } from "../../src/sdk";
+import { closeAll, fakeClient, listenLocal, placeholderSessionSig, replyJson } from "../helpers/fakeNodes";
 
 type Behaviour = "honest" | "wrong-share" | "garbage" | "refuse" | "wrong-index";
 
@@ -54,7 +55,7 @@ describe("sdk encrypt/decrypt (share verification against local BLS share server
     const nodes = [];
     for (let k = 0; k < n; k++) {
       const index = k + 1;
-      const server = createServer((req, res) => {
+      const { server, url } = await listenLocal((req, res) => {
         let body = "";
         req.on("data", (c) => (body += c));
         req.on("end", () => {
@@ -69,17 +70,14 @@ describe("sdk encrypt/decrypt (share verification against local BLS share server
           const identity = `${IDENTITY_PREFIX}${hashConditionsHex(kind, b[kind] as unknown[])}/${String(b.dataToEncryptHash)}`;
           const mode = behaviour[k];
           if (mode === "refuse") {
-            res.writeHead(403, { "content-type": "application/json" });
-            res.end(
-              JSON.stringify({
-                errorKind: "Unauthorized",
-                errorCode: "NotPermitted",
-                status: 403,
-                message: "the access control conditions are not met",
-                correlationId: "x",
-                details: ["reason: ConditionsNotMet"],
-              }),
-            );
+            replyJson(res, 403, {
+              errorKind: "Unauthorized",
+              errorCode: "NotPermitted",
+              status: 403,
+              message: "the access control conditions are not met",
+              correlationId: "x",
+              details: ["reason: ConditionsNotMet"],
+            });
             return;
           }
           let share: string;
@@ -89,46 +87,29 @@ describe("sdk encrypt/decrypt (share verification against local BLS share server
           else if (mode === "wrong-index")
             share = encodeShareHex(signShare(index === 4 ? 3 : 4, secretShare(index), identity));
           else share = encodeShareHex(signShare(index, secretShare(index), identity));
-          res.writeHead(200, { "content-type": "application/json" });
-          res.end(
-            JSON.stringify({
-              result: "success",
-              signatureShare: { ProofOfPossession: share },
-              shareIndex: index - 1,
-              curveType: "BLS",
-              pkpNetwork: { index, publicKeyShares },
-            }),
-          );
+          replyJson(res, 200, {
+            result: "success",
+            signatureShare: { ProofOfPossession: share },
+            shareIndex: index - 1,
+            curveType: "BLS",
+            pkpNetwork: { index, publicKeyShares },
+          });
         });
       });
-      await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
       servers.push(server);
-      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
       nodes.push({ url, nodeAddress: `0x${index.toString(16).padStart(40, "0")}`, index });
-      (sessionSigs as Record<string, unknown>)[url] = {
-        sig: "00",
-        derivedVia: "litSessionSignViaNacl",
-        signedMessage: "{}",
-        address: "00",
-        algo: "ed25519",
-      };
+      (sessionSigs as Record<string, unknown>)[url] = placeholderSessionSig();
     }
-    client = {
-      nodes,
-      quorum: 2 * t + 1,
-      n,
-      t,
-      minNodeCount: 2 * t + 1,
+    client = fakeClient(nodes, t, {
       subnetPublicKey: bytesToHex(publicKey),
       networkPublicKey: bytesToHex(publicKey),
       networkPublicKeySet: bytesToHex(publicKey),
-      epoch: { number: 1n, epochLength: 3600n, endTime: 0n },
-    } as unknown as NetworkClient;
+    });
   });
 
   afterEach(() => behaviour.fill("honest"));
   after(async () => {
-    await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+    await closeAll(servers);
   });
 
   it("round-trips bytes and strings", async () => {

@@ -8,24 +8,12 @@
  */
 import { expect } from "chai";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
-import {
-  Wallet,
-  computeAddress,
-  getBytes,
-  hashMessage,
-  hexlify,
-  keccak256,
-  recoverAddress,
-  toUtf8Bytes,
-} from "ethers";
+import { Wallet, getBytes, hashMessage, keccak256, recoverAddress, toUtf8Bytes } from "ethers";
 
 import { cidOf } from "../../src/protocol/cid";
 import { secp256k1Group } from "../../src/crypto/group";
-import { evaluate, randomPolynomial } from "../../src/crypto/polynomial";
 import {
   presignaturePublicToJSON,
-  runPresignLocally,
   signWeightedShare,
   signatureShareToJSON,
   type EcdsaKeyShare,
@@ -40,10 +28,17 @@ import {
   type NetworkClient,
   type SessionSigs,
 } from "../../src/sdk";
+import { expectRejection } from "../helpers/expect";
+import {
+  fakeClient,
+  listenLocal,
+  placeholderSessionSig,
+  replyJson,
+  sharedEcdsaKey,
+} from "../helpers/fakeNodes";
 
 const N = 4;
 const T = 1;
-const G = secp256k1Group.G;
 
 /** What the action "does" on a node: the test decides (the real sandbox is tested elsewhere). */
 interface Outcome {
@@ -74,20 +69,11 @@ interface FakeNode {
   received: { headers: http.IncomingHttpHeaders; body: Record<string, unknown> }[];
 }
 
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (e) {
-    return e as Error;
-  }
-  expect.fail("expected the promise to reject");
-}
-
 describe("executeJs (nodes played by local servers running the real threshold ECDSA)", function () {
   this.timeout(120_000);
   const nodes: FakeNode[] = [];
-  const keys = new Map<number, EcdsaKeyShare>();
-  const pool: Map<number, Presignature>[] = [];
+  let keys: Map<number, EcdsaKeyShare>;
+  let pool: Map<number, Presignature>[];
   /** Per request id and sigName: who joined, the leader's signing set and presignature. */
   const sessions = new Map<string, { joiners: number[]; presig?: number; set?: number[] }>();
   let nextPresig = 0;
@@ -100,51 +86,17 @@ describe("executeJs (nodes played by local servers running the real threshold EC
   const sessionSigs: SessionSigs = {};
 
   before(async () => {
-    const poly = randomPolynomial(secp256k1Group, T);
-    const Y = G.multiply(poly[0]);
-    const publicKeyShares = new Map<number, typeof Y>();
-    for (let i = 1; i <= N; i++)
-      publicKeyShares.set(i, G.multiply(evaluate(secp256k1Group, poly, BigInt(i))));
-    for (let i = 1; i <= N; i++)
-      keys.set(i, {
-        index: i,
-        secretShare: evaluate(secp256k1Group, poly, BigInt(i)),
-        publicKey: Y,
-        publicKeyShares,
-      });
-    pubkey = hexlify(Y.toBytes(false));
-    address = computeAddress(pubkey);
-    for (let k = 0; k < 24; k++) pool.push(new Map(runPresignLocally(N, { t: T }).presignatures));
-
+    ({ keys, pubkey, address, pool } = sharedEcdsaKey(N, T, 24));
     for (let i = 1; i <= N; i++) {
-      const node: FakeNode = {
-        index: i,
-        url: "",
-        server: http.createServer(),
-        behaviour: "honest",
-        received: [],
-      };
-      node.server.on("request", (req, res) => handle(node, req, res));
-      await new Promise<void>((resolve) => node.server.listen(0, "127.0.0.1", resolve));
-      node.url = `http://127.0.0.1:${(node.server.address() as AddressInfo).port}`;
+      const node = { index: i, behaviour: "honest", received: [] } as unknown as FakeNode;
+      ({ server: node.server, url: node.url } = await listenLocal((req, res) => handle(node, req, res)));
       nodes.push(node);
-      sessionSigs[node.url] = {
-        sig: `sig-${i}`,
-        derivedVia: "litSessionSignViaNacl",
-        signedMessage: "{}",
-        address: "00",
-        algo: "ed25519",
-      };
+      sessionSigs[node.url] = placeholderSessionSig(`sig-${i}`);
     }
-    client = {
-      nodes: nodes.map((x) => ({ url: x.url, nodeAddress: Wallet.createRandom().address, index: x.index })),
-      connectedUrls: nodes.map((x) => x.url),
-      n: N,
-      t: T,
-      quorum: 2 * T + 1,
-      minNodeCount: 2 * T + 1,
-      epoch: { number: 1n, epochLength: 3600n, endTime: 0n },
-    } as unknown as NetworkClient;
+    client = fakeClient(
+      nodes.map((x) => ({ url: x.url, index: x.index, nodeAddress: Wallet.createRandom().address })),
+      T,
+    );
   });
 
   after(() => {
@@ -189,10 +141,7 @@ describe("executeJs (nodes played by local servers running the real threshold EC
         const requestId = String(req.headers["x-request-id"]);
         const body = JSON.parse(raw) as Record<string, unknown>;
         node.received.push({ headers: req.headers, body });
-        const reply = (status: number, json: unknown) => {
-          res.writeHead(status, { "content-type": "application/json" });
-          res.end(JSON.stringify(json));
-        };
+        const reply = (status: number, json: unknown) => replyJson(res, status, json);
         if (node.behaviour === "refuse") {
           return reply(401, {
             errorKind: "Validation",
@@ -386,7 +335,7 @@ describe("executeJs (nodes played by local servers running the real threshold EC
       setSize = 2 * T + 1;
       nodes[0].behaviour = "corrupt";
       outcome.sign = { sig1: getBytes(keccak256(toUtf8Bytes("corrupt, no spare"))) };
-      const error = await rejection(executeJs({ client, sessionSigs, code: CODE }));
+      const error = await expectRejection(executeJs({ client, sessionSigs, code: CODE }));
       expect(error).to.be.instanceOf(ExecuteJsError);
       const e = error as ExecuteJsError;
       expect(e.culprits.map((c) => c.url)).to.deep.equal([nodes[0].url]);
@@ -428,7 +377,7 @@ describe("executeJs (nodes played by local servers running the real threshold EC
     it("throws ExecuteJsError when no 2t+1 nodes agree on the outcome", async () => {
       nodes[0].behaviour = "fail";
       nodes[1].behaviour = "other-response";
-      const error = await rejection(executeJs({ client, sessionSigs, code: CODE }));
+      const error = await expectRejection(executeJs({ client, sessionSigs, code: CODE }));
       expect(error).to.be.instanceOf(ExecuteJsError);
       expect(error.message).to.contain("no 3 nodes agree on the action's outcome");
       expect((error as ExecuteJsError).disagreements).to.have.length(2);
@@ -444,7 +393,7 @@ describe("executeJs (nodes played by local servers running the real threshold EC
         error: "Timeout: the action ran over 30000 ms",
         sign: {},
       };
-      const error = await rejection(executeJs({ client, sessionSigs, code: "while (true) {}" }));
+      const error = await expectRejection(executeJs({ client, sessionSigs, code: "while (true) {}" }));
       expect(error).to.be.instanceOf(LitActionError);
       const e = error as LitActionError;
       expect(e.actionError).to.equal("Timeout: the action ran over 30000 ms");
@@ -488,7 +437,7 @@ describe("executeJs (nodes played by local servers running the real threshold EC
         nodes: [...client.nodes.slice(0, 3), { ...client.nodes[3], url: "http://127.0.0.1:9" }],
       } as NetworkClient;
       const sigs = { ...sessionSigs, "http://127.0.0.1:9": sessionSigs[nodes[3].url] };
-      const error = await rejection(executeJs({ client: down, sessionSigs: sigs, code: CODE }));
+      const error = await expectRejection(executeJs({ client: down, sessionSigs: sigs, code: CODE }));
       expect(error).to.be.instanceOf(ExecuteJsError);
       const e = error as ExecuteJsError;
       expect(e.message).to.contain("the action ran on 2 nodes, need 3 of 4");
@@ -542,7 +491,7 @@ describe("executeJs (nodes played by local servers running the real threshold EC
     ];
     for (const [what, params, message] of cases) {
       it(`refuses ${what}`, async () => {
-        const error = await rejection(executeJs(params()));
+        const error = await expectRejection(executeJs(params()));
         expect(error).to.be.instanceOf(InvalidArgumentError);
         expect(error.message).to.contain(message);
         for (const node of nodes) expect(node.received).to.have.length(0);

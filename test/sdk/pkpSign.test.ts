@@ -6,23 +6,11 @@
  */
 import { expect } from "chai";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
-import {
-  Wallet,
-  computeAddress,
-  hashMessage,
-  hexlify,
-  keccak256,
-  recoverAddress,
-  toUtf8Bytes,
-  verifyMessage,
-} from "ethers";
+import { Wallet, hashMessage, keccak256, recoverAddress, toUtf8Bytes, verifyMessage } from "ethers";
 
 import { secp256k1Group } from "../../src/crypto/group";
-import { evaluate, randomPolynomial } from "../../src/crypto/polynomial";
 import {
   presignaturePublicToJSON,
-  runPresignLocally,
   signWeightedShare,
   signatureShareToJSON,
   type EcdsaKeyShare,
@@ -39,10 +27,16 @@ import {
   type SessionSigs,
 } from "../../src/sdk";
 import { expectRejection } from "../helpers/expect";
+import {
+  fakeClient,
+  listenLocal,
+  placeholderSessionSig,
+  replyJson,
+  sharedEcdsaKey,
+} from "../helpers/fakeNodes";
 
 const N = 4;
 const T = 1;
-const G = secp256k1Group.G;
 
 interface FakeNode {
   index: number;
@@ -54,8 +48,8 @@ interface FakeNode {
 describe("pkpSign (nodes played by local servers running the real threshold ECDSA)", function () {
   this.timeout(120_000);
   const nodes: FakeNode[] = [];
-  const keys = new Map<number, EcdsaKeyShare>();
-  const pool: Map<number, Presignature>[] = [];
+  let keys: Map<number, EcdsaKeyShare>;
+  let pool: Map<number, Presignature>[];
   const sessions = new Map<string, { joiners: number[]; presig?: number; set?: number[] }>();
   let nextPresig = 0;
   let pubkey: string;
@@ -64,46 +58,17 @@ describe("pkpSign (nodes played by local servers running the real threshold ECDS
   const sessionSigs: SessionSigs = {};
 
   before(async () => {
-    const poly = randomPolynomial(secp256k1Group, T);
-    const Y = G.multiply(poly[0]);
-    const publicKeyShares = new Map<number, typeof Y>();
-    for (let i = 1; i <= N; i++)
-      publicKeyShares.set(i, G.multiply(evaluate(secp256k1Group, poly, BigInt(i))));
+    ({ keys, pubkey, address, pool } = sharedEcdsaKey(N, T, 12));
     for (let i = 1; i <= N; i++) {
-      keys.set(i, {
-        index: i,
-        secretShare: evaluate(secp256k1Group, poly, BigInt(i)),
-        publicKey: Y,
-        publicKeyShares,
-      });
-    }
-    pubkey = hexlify(Y.toRawBytes(false));
-    address = computeAddress(pubkey);
-    for (let k = 0; k < 12; k++) pool.push(new Map(runPresignLocally(N, { t: T }).presignatures));
-
-    for (let i = 1; i <= N; i++) {
-      const node: FakeNode = { index: i, url: "", server: http.createServer(), behaviour: "honest" };
-      node.server.on("request", (req, res) => handle(node, req, res));
-      await new Promise<void>((resolve) => node.server.listen(0, "127.0.0.1", resolve));
-      node.url = `http://127.0.0.1:${(node.server.address() as AddressInfo).port}`;
+      const node = { index: i, behaviour: "honest" } as FakeNode;
+      ({ server: node.server, url: node.url } = await listenLocal((req, res) => handle(node, req, res)));
       nodes.push(node);
-      sessionSigs[node.url] = {
-        sig: "00",
-        derivedVia: "litSessionSignViaNacl",
-        signedMessage: "{}",
-        address: "00",
-        algo: "ed25519",
-      };
+      sessionSigs[node.url] = placeholderSessionSig();
     }
-    client = {
-      nodes: nodes.map((x) => ({ url: x.url, nodeAddress: Wallet.createRandom().address, index: x.index })),
-      connectedUrls: nodes.map((x) => x.url),
-      n: N,
-      t: T,
-      quorum: 2 * T + 1,
-      minNodeCount: 2 * T + 1,
-      epoch: { number: 1n, epochLength: 3600n, endTime: 0n },
-    } as unknown as NetworkClient;
+    client = fakeClient(
+      nodes.map((x) => ({ url: x.url, index: x.index, nodeAddress: Wallet.createRandom().address })),
+      T,
+    );
   });
 
   after(() => {
@@ -121,10 +86,7 @@ describe("pkpSign (nodes played by local servers running the real threshold ECDS
       void (async () => {
         const requestId = String(req.headers["x-request-id"]);
         const body = JSON.parse(raw) as { toSign: number[]; pubkey: string };
-        const reply = (status: number, json: unknown) => {
-          res.writeHead(status, { "content-type": "application/json" });
-          res.end(JSON.stringify(json));
-        };
+        const reply = (status: number, json: unknown) => replyJson(res, status, json);
         if (node.behaviour === "refuse") {
           return reply(403, {
             errorKind: "Validation",

@@ -6,7 +6,6 @@
  */
 import { expect } from "chai";
 import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { bytesToHex } from "@noble/hashes/utils";
 import { Wallet, computeAddress, hashMessage, sha256, toUtf8Bytes } from "ethers";
 import { SiweMessage } from "siwe";
@@ -28,6 +27,7 @@ import {
 } from "../../src/sdk";
 import { authenticate, parsePkpAuthResources, pkpSigningCapability } from "../../src/node/auth";
 import { expectRejection } from "../helpers/expect";
+import { fakeClient, listenLocal, replyJson } from "../helpers/fakeNodes";
 
 const BLOCKHASH = "0x" + "cd".repeat(32);
 const PKP_KEY = Wallet.createRandom().signingKey.publicKey;
@@ -50,23 +50,20 @@ describe("getPkpSessionSigs", function () {
 
   async function nodeServer(index: number, behaviour: Behaviour): Promise<string> {
     const keyShare = evaluate(blsG1Group, poly, BigInt(index));
-    const server = http.createServer((req, res) => {
+    const { server, url } = await listenLocal((req, res) => {
       let body = "";
       req.on("data", (c) => (body += c));
       req.on("end", () => {
         const request = JSON.parse(body) as { siweMessage: string };
         if (behaviour === "refuse") {
-          res.writeHead(403, { "content-type": "application/json" });
-          res.end(
-            JSON.stringify({
-              errorKind: "Unauthorized",
-              errorCode: "NotPermitted",
-              status: 403,
-              message: "not permitted",
-              correlationId: "x",
-              details: ["reason: AuthMethodNotPermitted"],
-            }),
-          );
+          replyJson(res, 403, {
+            errorKind: "Unauthorized",
+            errorCode: "NotPermitted",
+            status: 403,
+            message: "not permitted",
+            correlationId: "x",
+            details: ["reason: AuthMethodNotPermitted"],
+          });
           return;
         }
         const siwe = new SiweMessage(request.siweMessage);
@@ -76,46 +73,41 @@ describe("getPkpSessionSigs", function () {
         const signed = siwe.prepareMessage();
         const digest = pkpSessionDigest(signed);
         const share = signShare(index, keyShare, behaviour === "wrong-share" ? new Uint8Array(32) : digest);
-        res.writeHead(200, { "content-type": "application/json" });
-        res.end(
-          JSON.stringify({
-            result: "success",
-            signatureShare: { ProofOfPossession: encodeShareHex(share) },
-            shareIndex: index - 1,
-            curveType: "BLS",
-            siweMessage: signed,
-            dataSigned: bytesToHex(digest),
-            blsRootPubkey: networkPublicKey,
-            pkpNetwork: {
-              index,
-              publicKeyShare: bytesToHex(blsG1Group.pointToBytes(blsG1Group.G.multiply(keyShare))),
-            },
-          }),
-        );
+        replyJson(res, 200, {
+          result: "success",
+          signatureShare: { ProofOfPossession: encodeShareHex(share) },
+          shareIndex: index - 1,
+          curveType: "BLS",
+          siweMessage: signed,
+          dataSigned: bytesToHex(digest),
+          blsRootPubkey: networkPublicKey,
+          pkpNetwork: {
+            index,
+            publicKeyShare: bytesToHex(blsG1Group.pointToBytes(blsG1Group.G.multiply(keyShare))),
+          },
+        });
       });
     });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     servers.push(server);
-    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    return url;
   }
 
   async function network(behaviours: Behaviour[]): Promise<NetworkClient> {
     const urls = await Promise.all(behaviours.map((b, i) => nodeServer(i + 1, b)));
-    return {
-      nodes: urls.map((url, i) => ({ url, index: i + 1, nodeAddress: Wallet.createRandom().address })),
-      connectedUrls: urls,
-      n,
-      t: 1,
-      quorum: 3,
-      minNodeCount: 3,
-      networkPublicKey,
-      subnetPublicKey: networkPublicKey,
-      networkPublicKeySet: networkPublicKey,
-      latestBlockhash: BLOCKHASH,
-      epoch: { number: 2n, epochLength: 3600n, endTime: 0n },
-      handshakes: {},
-      failures: [],
-    } as unknown as NetworkClient;
+    return fakeClient(
+      urls.map((url, i) => ({ url, index: i + 1, nodeAddress: Wallet.createRandom().address })),
+      1,
+      {
+        n,
+        networkPublicKey,
+        subnetPublicKey: networkPublicKey,
+        networkPublicKeySet: networkPublicKey,
+        latestBlockhash: BLOCKHASH,
+        epoch: { number: 2n, epochLength: 3600n, endTime: 0n },
+        handshakes: {},
+        failures: [],
+      },
+    );
   }
 
   const requests = [requestAbility(pkpResource(TOKEN), "pkp-signing")];
