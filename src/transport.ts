@@ -5,9 +5,9 @@
  * hang up" / "other side closed" for a request the server never saw.
  *
  * `keepAlive: true` is for our own nodes, whose server keeps idle connections for 72 s (fastify's
- * default): the agent closes a socket after 2 s idle, long before the server would. On this machine
- * a request on a kept connection costs about half the CPU of one on a fresh connection (0.67 against
- * 1.2 ms, client and server), and a quarter of `fetch` (undici's WHATWG fetch: 3.1 ms).
+ * default): the agent closes a socket after 2 s idle, long before the server would. A request on a
+ * kept connection costs about half the CPU of one on a fresh connection, and a quarter of `fetch`
+ * (docs/performance.md, "Unit costs behind design choices").
  */
 import http from "node:http";
 import https from "node:https";

@@ -1,6 +1,6 @@
 /**
  * A node's configuration file (JSON, written by the launcher with mode 0600 into the node's data
- * directory), validated with zod. See `/tmp/node-design.md` § Process and configuration.
+ * directory), validated with zod (docs/spec/network.md, "The node").
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";

@@ -1,5 +1,5 @@
 /**
- * Who may have a PKP sign (network.md "What a node checks"), read from the chain at the latest block
+ * Who may have a PKP sign (docs/spec/network.md, "What a node checks before it releases anything"), read from the chain at the latest block
  * on every request:
  *
  * - a PKP session acting for this very PKP: the scopes of the auth methods it was granted through,

@@ -181,7 +181,7 @@ export function decodePoint(value: unknown, what: string): Point {
 
 /**
  * SEC1 hex of a point: compressed (33 bytes, the default and the form of the test vectors) or
- * uncompressed (65 bytes). Decoding a compressed point costs a square root (~0.5 ms here), an
+ * uncompressed (65 bytes). Decoding a compressed point costs a square root (docs/performance.md), an
  * uncompressed one only an on-curve check, so data that is decoded often (the nodes' stored
  * presignatures, peer messages, shares sent to clients) uses the uncompressed form.
  */

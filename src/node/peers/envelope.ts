@@ -4,8 +4,8 @@
  * encoding of everything but `key` and `sig` (ECDSA, r ‖ s), and `key` is that node key's public
  * key (SEC1 compressed), so the receiver can check the sender is a current validator (the address of
  * `key` must be `from`) and the message is for it. Signing and verifying go through node:crypto
- * (OpenSSL's secp256k1; measured here: verify 0.41 ms against 2.4 ms in JavaScript, sign 0.53 ms,
- * about the same as JavaScript's 0.47): envelopes are the transport's authentication, sent by the
+ * (OpenSSL's secp256k1, several times faster to verify than JavaScript; docs/performance.md, "Unit
+ * costs behind design choices"): envelopes are the transport's authentication, sent by the
  * thousand in every DKG and presignature batch, not part of the threshold protocols' own
  * cryptography (which is on @noble/curves). Carrying the key spares a public-key recovery at a
  * sender's first message. A receiver checks a sender's `key` against its address once and keeps the

@@ -21,7 +21,7 @@ export interface SandboxLimits {
   readonly maxCodeBytes: number;
 }
 
-/** Lit's limits (network.md "Lit Actions"). */
+/** Lit's limits (docs/spec/network.md, "Lit Actions"). */
 export const DEFAULT_LIMITS: SandboxLimits = Object.freeze({
   timeoutMs: 30_000,
   memoryMb: 256,

@@ -1,5 +1,5 @@
 /**
- * The signing-session agreement (docs/architecture.md, "Signing"). For a client request id and sigName
+ * The signing-session agreement (docs/spec/network.md, "Signing sessions"). For a client request id and sigName
  * the leader is the validator first in the order of keccak256(requestId ‖ sigName ‖ nodeAddress).
  * Every node that passed the permission check sends the leader `join {requestId, sigName, pubkey,
  * hash}`; once 2t+1 joins with the same (pubkey, hash) are in, the leader fixes S = the first 2t+1
