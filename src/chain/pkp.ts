@@ -2,6 +2,9 @@
  * PKP operations against a deployment: minting (plain, mint/grant/burn, through PKPHelper),
  * permissions (actions, addresses, auth methods, scopes), and reads (info, list by owner).
  * Every function takes contracts connected to the signer that acts (see deployment.ts).
+ *
+ * Over 400 lines on purpose: small free functions (one per contract operation) over the same
+ * contracts and errors; a split by mint / permissions / info is possible if it grows.
  */
 import { getAddress, hexlify } from "ethers";
 import type { ContractTransactionResponse, Signer, TransactionReceipt } from "ethers";

@@ -2,6 +2,9 @@
  * Starts a local network: the chain (embedded `hardhat node`, or a given RPC URL), the PKP contracts
  * (Ignition module PKPSystem), N validators registered in Staking, and N node processes; waits until
  * every node reports ready on `/status` (network key voted, pools filled) and writes network.json.
+ *
+ * Over 400 lines: startNetwork and the handles it returns (kill, restart, stop) share the children
+ * they track; the chain, gateway, ports and processes are their own modules.
  */
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";

@@ -10,6 +10,8 @@
  * `responseStrategy`); access control conditions and `jsParams` are kept exactly as sent, since their
  * bytes are hashed or handed on. Answers: hex is without `0x` in every share field (a prefix breaks
  * Lit's client); unknown fields are kept.
+ *
+ * Over 400 lines on purpose: every v7 request and answer schema in one place, the point of the file.
  */
 import { z } from "zod";
 

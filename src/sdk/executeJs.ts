@@ -8,6 +8,8 @@
  * There is no retry: an action may have effects (fetches, transactions), so running it again is the
  * caller's decision. The session must grant `Threshold/Execution` on `lit-litaction://<cid>` or `*`
  * (and, for signing as the requester, `Threshold/Signing` on the PKP).
+ *
+ * Over 400 lines: one client action (fan out, majority response, per-sigName combine, culprits).
  */
 import { getBytes } from "ethers";
 

@@ -11,6 +11,8 @@
  *
  * Everything is read from the chain's event logs and state at one block: nothing is taken from the
  * nodes or from whoever presents the certificate. Only the PKP contracts' addresses are trusted.
+ *
+ * Over 400 lines: the five checks of one certificate read the same logs; one function per check is open.
  */
 import {
   Contract,

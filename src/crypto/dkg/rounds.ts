@@ -16,6 +16,8 @@
  * throws (ReuseError / CryptoError). Broadcasts, complaints and justifications are assumed to reach
  * every honest participant identically (a reliable broadcast channel, as in GJKR'99 §2); private
  * shares travel sealed to their receiver (transport.ts).
+ *
+ * Over 400 lines on purpose: the rounds of one protocol (GJKR'99), pure functions over one state.
  */
 import type { Point } from "../group";
 import { CryptoError, CulpritError, ReuseError, ThresholdError } from "../errors";

@@ -10,6 +10,9 @@
  *   sharing polynomial (its share verifies against its own X_i, yet the sum does not).
  * - `sumShares` (Lit's client without verification data: add, low-s; unverified) and
  *   `combineLitShares` (the same, checked against the key: what a node does inside an action).
+ *
+ * About 400 lines: every way shares are combined (verified, weighted, Lit's unverified sum) beside
+ * the culprit search they share.
  */
 import type { Point } from "../group";
 import { CryptoError, CulpritsError, ThresholdError } from "../errors";

@@ -16,6 +16,9 @@
  *   3. presignRound3: answer complaints against oneself by revealing the accuser's shares.
  *   4. presignRound4: fix QUAL; sum shares over QUAL; broadcast w_i = a_i·k_i + z_i with its DLEQ proof.
  *   5. presignRound5: open μ = a·k from 2t+1 correct w_i; output the Presignature.
+ *
+ * Over 400 lines on purpose: the five rounds of one protocol, each a pure function over the same
+ * secret state; a file per round would scatter the state machine.
  */
 import type { Point } from "../group";
 import { CryptoError, CulpritsError, ThresholdError } from "../errors";

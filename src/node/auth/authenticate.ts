@@ -13,6 +13,9 @@
  * - where a route allows it, a plain wallet AuthSig (a SIWE signed EIP-191 by the wallet itself).
  *
  * Every refusal is a NodeError whose `reason` names the failed check.
+ *
+ * Over 400 lines: the session-signature layer (ed25519), the wallet AuthSig (SIWE + ReCap) and the
+ * capability checks in one file; splitting them (sessionSig / userAuthSig / capabilities) is open.
  */
 import { ed25519 } from "@noble/curves/ed25519";
 import { sha256 } from "@noble/hashes/sha2";

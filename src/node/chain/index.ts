@@ -4,6 +4,9 @@
  * keys and key routing (PubkeyRouter), and a PKP's existence, owner and permissions (PKPNFT,
  * PKPPermissions). The parts: the latest block as the chain announces it (heads.ts), reads pinned to
  * one block and remembered for it (pinning.ts), and the shared types (types.ts).
+ *
+ * About 400 lines: the Chain facade (validator set, root keys, routing, PKP reads); heads and pinned
+ * reads are their own modules.
  */
 import {
   JsonRpcProvider,

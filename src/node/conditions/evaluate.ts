@@ -23,6 +23,9 @@
  * Every read is an `eth_call` (or `eth_getBalance`, `eth_getBlockByNumber`) at the latest block, so a
  * condition that stops holding stops decryption from the next block on. A malformed condition is an
  * InvalidRequestError before anything is read; a call that reverts makes its condition false.
+ *
+ * Over 400 lines on purpose: one interpreter (parse, read, walk) of one condition language, whose
+ * phases share the condition types; split it only if a phase grows.
  */
 import {
   AbiCoder,

@@ -12,6 +12,9 @@
  * notice that it assigned it) → used (claimed). An assigned presignature can only be claimed by the
  * request it was assigned to. The leader's decision is stored in the same transaction as the
  * assignment, so a restarted leader repeats it.
+ *
+ * Over 400 lines on purpose: one repository over one SQLite file, whose transactions (the
+ * presignature life cycle above) must stay together.
  */
 import fs from "node:fs";
 import path from "node:path";
