@@ -168,7 +168,8 @@ export class PkpNode {
       networkKey,
       pools: {
         pkpKeysRouted: this.coordinator.routedCount,
-        presignatures: this.store.presignatureCounts().free,
+        // Usable ones: free, and confirmed stored by at least a quorum (background/holders.ts).
+        presignatures: this.store.usablePresignatureCount(this.quorum),
         pkpKeysTarget: this.config.pools.pkpKeys,
         presignaturesTarget: this.coordinator.presignatureTarget(),
       },

@@ -272,6 +272,26 @@ describe("NodeStore", () => {
       expect(store.presignatureHolders("zz")).to.equal(undefined);
     });
 
+    it("count a participant as a holder only once it confirmed, and only for rows this store has", () => {
+      store.insertPresignatures([
+        { id: "a", value: value(), holders: [2] },
+        { id: "b", value: value(), holders: [2] },
+      ]);
+      expect(store.freePresignatureIds({ holdersInclude: [1, 2] })).to.deep.equal([]);
+      expect(store.usablePresignatureCount(2)).to.equal(0);
+      expect(store.addPresignatureHolder(["a", "b", "unknown"], 1)).to.equal(2);
+      expect(store.usablePresignatureCount(2)).to.equal(2);
+      expect(store.addPresignatureHolder(["a"], 1)).to.equal(0);
+      expect(store.addPresignatureHolder(["a"], 3)).to.equal(1);
+      expect(store.presignatureHolders("a")).to.deep.equal([1, 2, 3]);
+      expect(store.freePresignatureIds({ holdersInclude: [1, 2, 3] })).to.deep.equal(["a"]);
+      expect(store.freePresignatureIds({ holdersInclude: [1, 2] })).to.deep.equal(["a", "b"]);
+      expect(store.usablePresignatureCount(3)).to.equal(1);
+      expect(() => store.addPresignatureHolder(["a"], 0)).to.throw(RangeError, "holders");
+      expect(() => store.addPresignatureHolder([""], 1)).to.throw(RangeError);
+      expect(store.presignatureHolders("a")).to.deep.equal([1, 2, 3]);
+    });
+
     it("refuse holders that are not positive integers", () => {
       expect(() => store.insertPresignatures([{ id: "a", value: value(), holders: [0, 1] }])).to.throw(
         RangeError,

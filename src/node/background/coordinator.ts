@@ -16,13 +16,20 @@ import { request } from "../../transport";
 import type { Chain, RoutingSignature, Validator } from "../chain";
 import type { NodeConfig } from "../config";
 import type { NetworkKey } from "../networkKey";
-import { routingSigPayloadSchema, startPayloadSchema, type StartPayload } from "../peers/payloads";
+import {
+  parsePeerPayload,
+  presignStoredPayloadSchema,
+  routingSigPayloadSchema,
+  startPayloadSchema,
+  type StartPayload,
+} from "../peers/payloads";
 import type { Peers } from "../peers/peers";
 import { keyShareToJson } from "../protocols/codec";
 import { runDkgBatch, runPresignBatch, type RunContext } from "../protocols/runs";
 import { planPresignatureOwners } from "../signing/leader";
 import type { NodeStore } from "../storage";
 import type { ValidatorView } from "../view";
+import { HolderConfirmations } from "./holders";
 
 const jsonBytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 
@@ -46,6 +53,7 @@ export interface CoordinatorDeps {
     | "freePresignaturesByOwner"
     | "putKeyShares"
     | "insertPresignatures"
+    | "addPresignatureHolder"
     | "markKeySharesRouted"
   >;
   /** The whole peer network: the protocol runs exchange their rounds over it. */
@@ -73,8 +81,15 @@ export class Coordinator {
   readonly #sessionsStarted = new Set<string>();
   /** The coordinator is filling the presignature pool up to its target (until every owner has its share). */
   #presignFilling = false;
+  /** Which participants said they stored each presignature (see holders.ts). */
+  readonly #holders: HolderConfirmations;
 
   constructor(private readonly deps: CoordinatorDeps) {
+    this.#holders = new HolderConfirmations((ids, holder) => deps.store.addPresignatureHolder(ids, holder));
+    deps.peers.on("presign-stored", ({ envelope, from }) => {
+      const p = parsePeerPayload(presignStoredPayloadSchema, envelope.payload, "presign-stored");
+      this.#holders.confirmed(p.session, from.index, p.ids);
+    });
     deps.peers.on("start", ({ envelope, from }) => this.#onStart(envelope.payload, from));
     deps.peers.on("routing-sig", ({ envelope, from }) => {
       void this.#onRoutingSig(envelope.payload, from);
@@ -298,13 +313,20 @@ export class Coordinator {
       } else {
         const owners = p.owners ?? [];
         const out = await runPresignBatch(ctx, view.t, p.session, p.count);
+        // Held by this node; every other participant is added once it says it stored its share.
         store.insertPresignatures(
           out.map((o, k) => ({
             id: o.presignature.id,
-            holders: o.holders,
+            holders: [ctx.me.index],
             owner: owners[k],
             value: jsonBytes(o.presignature.toJSON("uncompressed")),
           })),
+        );
+        this.#holders.stored(p.session);
+        const ids = out.map((o) => o.presignature.id);
+        void peers.broadcast(
+          ctx.participants.filter((v) => v.index !== ctx.me.index),
+          { session: p.session, kind: "presign-stored", round: 0, payload: { session: p.session, ids } },
         );
         log.info(
           {

@@ -95,6 +95,13 @@ export const spentPayloadSchema = z.object({
 });
 export type SpentPayload = z.infer<typeof spentPayloadSchema>;
 
+/** `presign-stored`: the presignatures of a batch this participant stored (it holds a share of each). */
+export const presignStoredPayloadSchema = z.object({
+  session: z.string().min(1).max(256),
+  ids: z.array(z.string().min(1).max(128)).max(256),
+});
+export type PresignStoredPayload = z.infer<typeof presignStoredPayloadSchema>;
+
 /** Parses a peer payload of `kind`, or throws a 400 naming each invalid field. */
 export function parsePeerPayload<T extends z.ZodTypeAny>(
   schema: T,

@@ -401,6 +401,34 @@ export class NodeStore {
     return out;
   }
 
+  /**
+   * Records that participant `holder` holds a share of each of `ids` (it said so after it stored
+   * them), for the presignatures this store has; returns how many rows changed. A presignature is
+   * picked for a signing set only when every member is a recorded holder, so it is recorded as held
+   * only by those that confirmed it, never by those that merely took part in its batch.
+   */
+  addPresignatureHolder(ids: readonly string[], holder: number): number {
+    checkHolders([holder]);
+    for (const id of ids) checkRowKey("presignature id", id);
+    const read = this.sql("SELECT holders FROM presignatures WHERE id = ?");
+    const write = this.sql("UPDATE presignatures SET holders = ? WHERE id = ?");
+    return this.db
+      .transaction(() => {
+        let changed = 0;
+        for (const id of ids) {
+          const row = read.get(id) as { holders: string | null } | undefined;
+          if (row === undefined) continue;
+          const holders = new Set(row.holders === null ? [] : (JSON.parse(row.holders) as number[]));
+          if (holders.has(holder)) continue;
+          holders.add(holder);
+          write.run(JSON.stringify([...holders].sort((a, b) => a - b)), id);
+          changed++;
+        }
+        return changed;
+      })
+      .immediate();
+  }
+
   /** Free presignatures per recorded owner (those made without an owner are not counted). */
   freePresignaturesByOwner(): Map<number, number> {
     const rows = this.sql(
@@ -442,6 +470,16 @@ export class NodeStore {
                 COALESCE(SUM(claimed_by IS NOT NULL), 0) AS used
          FROM presignatures`,
     ).get() as Record<PresignatureState, number>;
+  }
+
+  /** Free presignatures with at least `minHolders` recorded holders (usable by a signing set of that size). */
+  usablePresignatureCount(minHolders: number): number {
+    const row = this.sql(
+      `SELECT count(*) AS n FROM presignatures
+         WHERE claimed_by IS NULL AND assigned_to IS NULL AND holders IS NOT NULL
+           AND json_array_length(holders) >= ?`,
+    ).get(minHolders) as { n: number };
+    return row.n;
   }
 
   /**
