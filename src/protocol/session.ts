@@ -37,6 +37,34 @@ export const RESOURCE_PREFIX = {
 } as const;
 export type ResourcePrefix = (typeof RESOURCE_PREFIX)[keyof typeof RESOURCE_PREFIX];
 
+/** Lit's abilities (`LIT_ABILITY` of @lit-protocol/constants 7.4.0). */
+export const LIT_ABILITY = {
+  pkpSigning: "pkp-signing",
+  litActionExecution: "lit-action-execution",
+  accessControlConditionDecryption: "access-control-condition-decryption",
+  accessControlConditionSigning: "access-control-condition-signing",
+  rateLimitIncreaseAuth: "rate-limit-increase-auth",
+} as const;
+export type LitAbility = (typeof LIT_ABILITY)[keyof typeof LIT_ABILITY];
+
+/** The ReCap ability (`namespace/name`) of each Lit ability. */
+export const RECAP_ABILITY_OF: Readonly<Record<LitAbility, string>> = {
+  "pkp-signing": "Threshold/Signing",
+  "lit-action-execution": "Threshold/Execution",
+  "access-control-condition-decryption": "Threshold/Decryption",
+  "access-control-condition-signing": "Threshold/Signing",
+  "rate-limit-increase-auth": "Auth/Auth",
+};
+
+/** The resource prefix each Lit ability applies to. */
+export const PREFIX_OF: Readonly<Record<LitAbility, ResourcePrefix>> = {
+  "pkp-signing": "lit-pkp",
+  "lit-action-execution": "lit-litaction",
+  "access-control-condition-decryption": "lit-accesscontrolcondition",
+  "access-control-condition-signing": "lit-accesscontrolcondition",
+  "rate-limit-increase-auth": "lit-ratelimitincrease",
+};
+
 /** The prefix of the resources the nodes add to a PKP session (never the client). */
 export const PKP_AUTH_RESOURCE_PREFIX = "lit-pkpauth://";
 

@@ -25,6 +25,9 @@ import { SiweMessage } from "siwe";
 import { z } from "zod";
 import {
   AUTH_METHOD_TYPE,
+  LIT_ABILITY,
+  PREFIX_OF,
+  RECAP_ABILITY_OF,
   RESOURCE_PREFIX,
   parsePkpAuthResources,
   pkpSessionDigest,
@@ -150,16 +153,11 @@ const capabilityAuthSigSchema = z.object({
 });
 type CapabilityAuthSig = z.infer<typeof capabilityAuthSigSchema>;
 
-const LIT_ABILITY_TO_RECAP: Readonly<Record<string, { prefix: string; ability: string }>> = {
-  "pkp-signing": { prefix: "lit-pkp", ability: "Threshold/Signing" },
-  "lit-action-execution": { prefix: "lit-litaction", ability: "Threshold/Execution" },
-  "access-control-condition-decryption": {
-    prefix: "lit-accesscontrolcondition",
-    ability: "Threshold/Decryption",
-  },
-  "access-control-condition-signing": { prefix: "lit-accesscontrolcondition", ability: "Threshold/Signing" },
-  "rate-limit-increase-auth": { prefix: "lit-ratelimitincrease", ability: "Auth/Auth" },
-};
+/** Each Lit ability a session may carry: the resource prefix it applies to and its ReCap ability. */
+const LIT_ABILITY_TO_RECAP: Readonly<Record<string, { prefix: string; ability: string }>> =
+  Object.fromEntries(
+    Object.values(LIT_ABILITY).map((a) => [a, { prefix: PREFIX_OF[a], ability: RECAP_ABILITY_OF[a] }]),
+  );
 
 const sessionMessageSchema = z.object({
   sessionKey: hex(32),

@@ -3,37 +3,17 @@
  * `@lit-protocol/auth-helpers` 7.4.0). A resource key is `<prefix>://<id or *>`; each Lit ability maps
  * to one ReCap ability `<namespace>/<name>`.
  */
-import { RESOURCE_PREFIX, type ResourcePrefix } from "../../protocol";
+import {
+  LIT_ABILITY,
+  PREFIX_OF,
+  RECAP_ABILITY_OF,
+  RESOURCE_PREFIX,
+  type LitAbility,
+  type ResourcePrefix,
+} from "../../protocol";
 import { InvalidArgumentError } from "../errors";
 
-export { RESOURCE_PREFIX, type ResourcePrefix };
-
-export const LIT_ABILITY = {
-  pkpSigning: "pkp-signing",
-  litActionExecution: "lit-action-execution",
-  accessControlConditionDecryption: "access-control-condition-decryption",
-  accessControlConditionSigning: "access-control-condition-signing",
-  rateLimitIncreaseAuth: "rate-limit-increase-auth",
-} as const;
-export type LitAbility = (typeof LIT_ABILITY)[keyof typeof LIT_ABILITY];
-
-/** The ReCap ability (`namespace/name`) of each Lit ability. */
-export const RECAP_ABILITY_OF: Readonly<Record<LitAbility, string>> = {
-  "pkp-signing": "Threshold/Signing",
-  "lit-action-execution": "Threshold/Execution",
-  "access-control-condition-decryption": "Threshold/Decryption",
-  "access-control-condition-signing": "Threshold/Signing",
-  "rate-limit-increase-auth": "Auth/Auth",
-};
-
-/** The resource prefix each Lit ability applies to. */
-export const PREFIX_OF: Readonly<Record<LitAbility, ResourcePrefix>> = {
-  "pkp-signing": "lit-pkp",
-  "lit-action-execution": "lit-litaction",
-  "access-control-condition-decryption": "lit-accesscontrolcondition",
-  "access-control-condition-signing": "lit-accesscontrolcondition",
-  "rate-limit-increase-auth": "lit-ratelimitincrease",
-};
+export { LIT_ABILITY, PREFIX_OF, RECAP_ABILITY_OF, RESOURCE_PREFIX, type LitAbility, type ResourcePrefix };
 
 /** A Lit resource as the client serialises it inside a session signature. */
 export interface LitResource {
