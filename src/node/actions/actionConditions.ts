@@ -13,6 +13,7 @@ import { codeByCid } from "./code";
 import type { PkpNode } from "../node";
 import { SandboxPool, createFetchCapability, DEFAULT_LIMITS } from "../sandbox";
 import type { ActionConditionRequest, RunActionCondition } from "../conditions";
+import { CapabilityError } from "./args";
 
 export const ACTION_CONDITION_TIMEOUT_MS = 10_000;
 
@@ -29,7 +30,7 @@ export function createActionConditionRunner(node: Pick<PkpNode, "config">): Acti
     allow: node.config.fetchAllow,
   });
   const run = async (req: ActionConditionRequest): Promise<unknown> => {
-    if (closed) throw new Error("the node is stopping");
+    if (closed) throw new CapabilityError("the node is stopping");
     const action = await codeByCid(req.cid, {
       gatewayUrl: node.config.ipfsGatewayUrl,
       maxCodeBytes: DEFAULT_LIMITS.maxCodeBytes,
@@ -54,11 +55,13 @@ export function createActionConditionRunner(node: Pick<PkpNode, "config">): Acti
       limits: { timeoutMs: ACTION_CONDITION_TIMEOUT_MS },
     });
     if (!result.success)
-      throw new Error(result.error ? `${result.error.kind}: ${result.error.message}` : "the action failed");
+      throw new CapabilityError(
+        result.error ? `${result.error.kind}: ${result.error.message}` : "the action failed",
+      );
     try {
       return (JSON.parse(result.response) as { value: unknown }).value;
     } catch {
-      throw new Error("the action's function returned nothing usable");
+      throw new CapabilityError("the action's function returned nothing usable");
     }
   };
   return {

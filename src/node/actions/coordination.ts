@@ -21,6 +21,7 @@ import {
   runOnceQuerySchema,
 } from "../peers/payloads";
 import { leaderOrder } from "../signing/leader";
+import { CapabilityError } from "./args";
 
 export { MAX_COLLECT_VALUE_BYTES };
 
@@ -43,7 +44,8 @@ class WaitTable<T> {
     this.#gc();
     let s = this.#slots.get(key);
     if (s === undefined) {
-      if (this.#slots.size >= MAX_ENTRIES) throw new Error("too many coordinated actions in flight");
+      if (this.#slots.size >= MAX_ENTRIES)
+        throw new CapabilityError("too many coordinated actions in flight");
       s = { waiters: [], created: Date.now() };
       this.#slots.set(key, s);
     }
@@ -102,7 +104,7 @@ export class ActionCoordinator {
   /** The validator that runs `runOnce(name)` for this request. */
   runOnceLeader(requestId: string, name: string): Validator {
     const order = leaderOrder(requestId, `runOnce\0${name}`, this.node.validators);
-    if (order.length === 0) throw new Error("runOnce: this node knows no validators");
+    if (order.length === 0) throw new CapabilityError("runOnce: this node knows no validators");
     return order[0];
   }
 
@@ -132,8 +134,8 @@ export class ActionCoordinator {
       waitMs + 2000,
     )) as RunOnceResult | undefined;
     if (reply === undefined || typeof reply !== "object")
-      throw new Error("runOnce: the leader gave no answer");
-    if (!reply.ok) throw new Error(`runOnce: ${reply.error}`);
+      throw new CapabilityError("runOnce: the leader gave no answer");
+    if (!reply.ok) throw new CapabilityError(`runOnce: ${reply.error}`);
     return reply.response;
   }
 
@@ -158,7 +160,9 @@ export class ActionCoordinator {
   ): Promise<unknown[]> {
     const size = Buffer.byteLength(JSON.stringify(value) ?? "", "utf8");
     if (size > MAX_COLLECT_VALUE_BYTES)
-      throw new Error(`broadcastAndCollect: value is ${size} bytes, the limit is ${MAX_COLLECT_VALUE_BYTES}`);
+      throw new CapabilityError(
+        `broadcastAndCollect: value is ${size} bytes, the limit is ${MAX_COLLECT_VALUE_BYTES}`,
+      );
     const validators = [...this.node.validators];
     const key = `${requestId}\0${name}`;
     const slot = this.#collect.slot(key);
@@ -173,7 +177,7 @@ export class ActionCoordinator {
     const all = await this.#collect.wait(key, (s) => (s.value?.size ?? 0) >= validators.length, waitMs);
     const got = slot.value;
     if (!all && got.size < this.node.quorum)
-      throw new Error(
+      throw new CapabilityError(
         `broadcastAndCollect: only ${got.size} of ${validators.length} nodes sent "${name}" within ${waitMs} ms`,
       );
     return [...got.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);

@@ -36,6 +36,7 @@ import type { ActionNode } from "./context";
 import type { Capabilities, Capability } from "../sandbox";
 import type { EncryptionSignRequest } from "../wire";
 import type { RunContext, RunOutputs } from "./context";
+import { CapabilityError } from "./args";
 
 /** What `decryptToSingleNode` returns on every node but the one that decrypts. */
 export const NOT_DECRYPTED_ON_THIS_NODE = "[decryptToSingleNode: decrypted on another node]";
@@ -73,7 +74,7 @@ type Json = Record<string, unknown>;
 
 function params(args: unknown, fn: string): Json {
   if (typeof args !== "object" || args === null || Array.isArray(args))
-    throw new Error(`${fn}: expects one object of named parameters`);
+    throw new CapabilityError(`${fn}: expects one object of named parameters`);
   return args as Json;
 }
 
@@ -89,7 +90,7 @@ function bytesOf(value: unknown, fn: string, what: string): Uint8Array {
       : null;
   if (list !== null && list.every((b) => Number.isInteger(b) && (b as number) >= 0 && (b as number) <= 255))
     return Uint8Array.from(list as number[]);
-  throw new Error(`${fn}: ${what} must be a string or bytes`);
+  throw new CapabilityError(`${fn}: ${what} must be a string or bytes`);
 }
 
 /** Which kind of condition list `conditions` is (`checkConditions` takes a bare list). */
@@ -110,18 +111,20 @@ function kindOfList(conditions: readonly unknown[]): ConditionKind {
 function request(p: Json, fn: string, dataToEncryptHash: string): DecryptionRequest {
   const given = CONDITION_KINDS.filter((k) => p[k] !== undefined && p[k] !== null);
   if (given.length !== 1)
-    throw new Error(`${fn}: give exactly one of ${CONDITION_KINDS.join(", ")} (got ${given.length})`);
-  if (!Array.isArray(p[given[0]])) throw new Error(`${fn}: ${given[0]} must be an array`);
+    throw new CapabilityError(
+      `${fn}: give exactly one of ${CONDITION_KINDS.join(", ")} (got ${given.length})`,
+    );
+  if (!Array.isArray(p[given[0]])) throw new CapabilityError(`${fn}: ${given[0]} must be an array`);
   try {
     return decryptionRequest({ [given[0]]: p[given[0]], dataToEncryptHash } as EncryptionSignRequest);
   } catch (e) {
-    throw new Error(`${fn}: ${(e as Error).message}`);
+    throw new CapabilityError(`${fn}: ${(e as Error).message}`);
   }
 }
 
 function hashArg(value: unknown, fn: string): string {
   if (typeof value !== "string" || !/^[0-9a-fA-F]{64}$/.test(value))
-    throw new Error(`${fn}: dataToEncryptHash must be 64 hex characters (SHA-256)`);
+    throw new CapabilityError(`${fn}: dataToEncryptHash must be 64 hex characters (SHA-256)`);
   return value.toLowerCase();
 }
 
@@ -133,26 +136,30 @@ function requesterOf(ctx: RunContext, authSig: unknown, fn: string): string {
   if (authSig === undefined || authSig === null) return ctx.auth.address;
   const a = authSig as { sig?: unknown; signedMessage?: unknown; address?: unknown };
   if (typeof a !== "object" || typeof a.sig !== "string" || typeof a.signedMessage !== "string")
-    throw new Error(`${fn}: authSig must be a wallet AuthSig {sig, derivedVia, signedMessage, address}`);
+    throw new CapabilityError(
+      `${fn}: authSig must be a wallet AuthSig {sig, derivedVia, signedMessage, address}`,
+    );
   if (typeof a.address !== "string" || !isHexString(a.address, 20))
-    throw new Error(`${fn}: authSig.address must be an Ethereum address`);
+    throw new CapabilityError(`${fn}: authSig.address must be an Ethereum address`);
   let signer: string;
   try {
     signer = verifyMessage(a.signedMessage, a.sig);
   } catch (e) {
-    throw new Error(`${fn}: authSig.sig is not a signature: ${(e as Error).message}`);
+    throw new CapabilityError(`${fn}: authSig.sig is not a signature: ${(e as Error).message}`);
   }
   if (signer !== getAddress(a.address))
-    throw new Error(`${fn}: authSig is not signed by ${getAddress(a.address)} (it recovers to ${signer})`);
+    throw new CapabilityError(
+      `${fn}: authSig is not signed by ${getAddress(a.address)} (it recovers to ${signer})`,
+    );
   const expiry = /^Expiration Time: (.+)$/m.exec(a.signedMessage)?.[1];
   if (expiry !== undefined && !(new Date(expiry).getTime() > Date.now()))
-    throw new Error(`${fn}: authSig expired at ${expiry}`);
+    throw new CapabilityError(`${fn}: authSig expired at ${expiry}`);
   return signer;
 }
 
 function chainArg(value: unknown, fn: string): void {
   if (value !== undefined && value !== null && typeof value !== "string")
-    throw new Error(`${fn}: chain must be a chain name`);
+    throw new CapabilityError(`${fn}: chain must be a chain name`);
 }
 
 async function conditionsHold(
@@ -171,20 +178,22 @@ async function conditionsHold(
     });
   } catch (e) {
     const details = (e as { details?: readonly string[] }).details ?? [];
-    throw new Error(`${fn}: ${(e as Error).message}${details.length ? ` (${details.join("; ")})` : ""}`);
+    throw new CapabilityError(
+      `${fn}: ${(e as Error).message}${details.length ? ` (${details.join("; ")})` : ""}`,
+    );
   }
 }
 
 function networkKeyOf(node: ActionNode, fn: string) {
   const key = node.networkKeyShare();
-  if (key === undefined) throw new Error(`${fn}: this node has no share of the network key yet`);
+  if (key === undefined) throw new CapabilityError(`${fn}: this node has no share of the network key yet`);
   return key;
 }
 
 function ciphertextArg(value: unknown, fn: string): Uint8Array {
   if (value instanceof Uint8Array) return value;
   if (typeof value !== "string" || value.length % 4 !== 0 || !/^[A-Za-z0-9+/]*={0,2}$/.test(value))
-    throw new Error(`${fn}: ciphertext must be base64 (as encrypt returns it)`);
+    throw new CapabilityError(`${fn}: ciphertext must be base64 (as encrypt returns it)`);
   return new Uint8Array(Buffer.from(value, "base64"));
 }
 
@@ -235,7 +244,7 @@ async function decryptCall(ctx: RunContext, fn: string, args: unknown, single: b
   }
   const quorum = ctx.node.quorum;
   if (shares.length < quorum)
-    throw new Error(
+    throw new CapabilityError(
       `${fn}: ${shares.length} of ${quorum} decryption shares released${refusals.length ? ` (${refusals.join("; ")})` : ""}`,
     );
   let plaintext: Uint8Array;
@@ -255,18 +264,18 @@ async function decryptCall(ctx: RunContext, fn: string, args: unknown, single: b
         threshold: quorum,
       });
     } catch (e) {
-      throw new Error(`${fn}: the decryption shares do not combine: ${(e as Error).message}`);
+      throw new CapabilityError(`${fn}: the decryption shares do not combine: ${(e as Error).message}`);
     }
     try {
       plaintext = ibeDecrypt(ciphertext, combined.signature);
     } catch (e) {
-      throw new Error(
+      throw new CapabilityError(
         `${fn}: the ciphertext does not decrypt under these conditions and dataToEncryptHash (tampered, or made for others): ${(e as Error).message}`,
       );
     }
   }
   if (createHash("sha256").update(plaintext).digest("hex") !== dataToEncryptHash)
-    throw new Error(`${fn}: the plaintext does not hash to dataToEncryptHash`);
+    throw new CapabilityError(`${fn}: the plaintext does not hash to dataToEncryptHash`);
   return new TextDecoder().decode(plaintext);
 }
 
@@ -274,7 +283,8 @@ export function buildDecryptionCapabilities(ctx: RunContext): Capabilities {
   const checkConditions: Capability = async (args) => {
     const fn = "checkConditions";
     const p = params(args, fn);
-    if (!Array.isArray(p.conditions)) throw new Error(`${fn}: conditions must be an array of conditions`);
+    if (!Array.isArray(p.conditions))
+      throw new CapabilityError(`${fn}: conditions must be an array of conditions`);
     chainArg(p.chain, fn);
     const kind = kindOfList(p.conditions);
     const d = request({ [kind]: p.conditions }, fn, "0".repeat(64));
@@ -289,7 +299,7 @@ export function buildDecryptionCapabilities(ctx: RunContext): Capabilities {
       return result.passed;
     } catch (e) {
       if ((e as Error).message.startsWith(`${fn}:`)) throw e;
-      throw new Error(`${fn}: ${(e as Error).message}`);
+      throw new CapabilityError(`${fn}: ${(e as Error).message}`);
     }
   };
 
@@ -298,7 +308,9 @@ export function buildDecryptionCapabilities(ctx: RunContext): Capabilities {
     const p = params(args, fn);
     const data = bytesOf(p.to_encrypt, fn, "to_encrypt");
     if (data.length > MAX_ACTION_ENCRYPT_BYTES)
-      throw new Error(`${fn}: to_encrypt is ${data.length} bytes, the limit is ${MAX_ACTION_ENCRYPT_BYTES}`);
+      throw new CapabilityError(
+        `${fn}: to_encrypt is ${data.length} bytes, the limit is ${MAX_ACTION_ENCRYPT_BYTES}`,
+      );
     const dataToEncryptHash = createHash("sha256").update(data).digest("hex");
     const d = request(p, fn, dataToEncryptHash);
     const key = networkKeyOf(ctx.node, fn);

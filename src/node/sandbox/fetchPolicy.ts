@@ -5,6 +5,8 @@
  */
 import { isIP } from "node:net";
 
+import { DetailedError } from "../../errors";
+
 /** Resolves a hostname to its IP addresses (inject `dns.promises.lookup` in the node, a table in tests). */
 export type Resolver = (hostname: string) => Promise<readonly string[]>;
 
@@ -28,7 +30,7 @@ export interface CheckedUrl {
 /** Why the policy refused a URL. */
 export type FetchRefusal = "InvalidUrl" | "UnsupportedProtocol" | "Unresolvable" | "ForbiddenAddress";
 
-export class FetchPolicyError extends Error {
+export class FetchPolicyError extends DetailedError {
   override name = "FetchPolicyError";
   readonly reason: FetchRefusal;
   readonly url: string;
