@@ -376,21 +376,33 @@ describe("NodeStore", () => {
       expect(() => store.leaderDecision("lit_2")).to.throw(SealedValueError);
     });
 
-    it("are marked assigned on another leader's notice, leaving used and unknown ones alone", () => {
+    it("record the owner and the one signing set each was made for", () => {
       store.insertPresignatures([
-        { id: "a", value: value() },
+        { id: "a", value: value(), owner: 1, signingSet: [3, 1, 2] },
         { id: "b", value: value() },
-        { id: "c", value: value() },
       ]);
-      store.claimForUse("c", "lit_0");
-      expect(store.markPresignaturesAssigned(["a", "c", "zz"], "lit_1")).to.equal(1);
-      expect(store.markPresignaturesAssigned(["a"], "lit_2")).to.equal(0);
       reopen();
-      expect(store.presignatureCounts()).to.deep.equal({ free: 1, assigned: 1, used: 1 });
-      expect(() => store.claimForUse("a", "lit_2")).to.throw(ConflictError, "assigned to another request");
-      expect(store.claimForUse("b", "lit_2")).to.have.length(48);
-      expect(() => store.markPresignaturesAssigned([""], "lit_1")).to.throw(RangeError, "presignature id");
-      expect(() => store.markPresignaturesAssigned(["a"], "")).to.throw(RangeError, "request id");
+      expect(store.presignatureOrigin("a")).to.deep.equal({ owner: 1, signingSet: [1, 2, 3] });
+      expect(store.presignatureOrigin("b")).to.deep.equal({ owner: undefined, signingSet: undefined });
+      expect(store.presignatureOrigin("zz")).to.equal(undefined);
+      expect(() => store.presignatureOrigin("")).to.throw(RangeError, "presignature id");
+      expect(() => store.insertPresignatures([{ id: "c", value: value(), signingSet: [0, 1] }])).to.throw(
+        RangeError,
+      );
+    });
+
+    it("list an owner's free presignatures with their signing sets and confirmed holders", () => {
+      store.insertPresignatures([
+        { id: "a", value: value(), owner: 2, signingSet: [1, 2, 3], holders: [2] },
+        { id: "b", value: value(), owner: 2, signingSet: [2, 3, 4], holders: [2] },
+        { id: "c", value: value(), owner: 1, signingSet: [1, 2, 3], holders: [1] },
+      ]);
+      store.addPresignatureHolder(["a"], 3);
+      store.assignPresignature("b", "lit_1");
+      expect(store.freePresignaturesOf(2)).to.deep.equal([
+        { id: "a", signingSet: [1, 2, 3], holders: [2, 3] },
+      ]);
+      expect(store.freePresignaturesOf(1, 1).map((p) => p.id)).to.deep.equal(["c"]);
     });
 
     it("adds the new columns to a database made by the earlier schema", () => {

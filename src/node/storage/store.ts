@@ -8,10 +8,13 @@
  * handed out at most once, across restarts and across processes sharing the file; a crash between
  * the claim and its use loses that presignature, never reuses it.
  *
- * A presignature goes free → assigned (to one request, by the leader that owns it, or on a leader's
- * notice that it assigned it) → used (claimed). An assigned presignature can only be claimed by the
- * request it was assigned to. The leader's decision is stored in the same transaction as the
- * assignment, so a restarted leader repeats it.
+ * A presignature is made for one signing set (`signing_set`: the participants of the batch that made
+ * it, fixed then) and owned by one node of that set (the only leader that may assign it). It goes
+ * free → assigned (to one request, at its owner, with the owner's decision in the same durable
+ * transaction, so a restarted leader repeats it) → used (`claimForUse`: the value is read once and
+ * erased, durably, before any share is computed). An assigned presignature can only be claimed by
+ * the request it was assigned to; every holder claims its own copy once, so no holder ever releases
+ * two shares of one presignature (docs/architecture.md, "Presignatures").
  *
  * Over 400 lines on purpose: one repository over one SQLite file, whose transactions (the
  * presignature life cycle above) must stay together.
@@ -68,6 +71,15 @@ export interface NewPresignature {
   holders?: readonly number[];
   /** The participant (1-based) whose leadership may assign it (fixed when it is made). */
   owner?: number;
+  /** The only signing set (participants, 1-based, ascending) it may serve (fixed when it is made). */
+  signingSet?: readonly number[];
+}
+
+/** A free presignature as a leader picks it: its signing set and who confirmed holding it. */
+export interface FreePresignature {
+  id: string;
+  signingSet: number[] | undefined;
+  holders: number[];
 }
 
 export interface FreePresignatureQuery {
@@ -159,6 +171,7 @@ export class NodeStore {
       addColumn(db, "presignatures", "holders", "TEXT");
       addColumn(db, "presignatures", "assigned_to", "TEXT");
       addColumn(db, "presignatures", "owner", "INTEGER");
+      addColumn(db, "presignatures", "signing_set", "TEXT");
       const store = new NodeStore(file, db, key, options.now ?? Date.now);
       store.checkKey();
       return store;
@@ -294,9 +307,10 @@ export class NodeStore {
       checkRowKey("presignature id", p.id);
       if (p.holders !== undefined) checkHolders(p.holders);
       if (p.owner !== undefined) checkHolders([p.owner]);
+      if (p.signingSet !== undefined) checkHolders(p.signingSet);
     }
     const insert = this.sql(
-      "INSERT INTO presignatures (id, value, created_at, holders, owner) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      "INSERT INTO presignatures (id, value, created_at, holders, owner, signing_set) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
     );
     this.db
       .transaction(() => {
@@ -309,6 +323,7 @@ export class NodeStore {
             at,
             holders,
             p.owner ?? null,
+            p.signingSet === undefined ? null : JSON.stringify([...p.signingSet].sort((a, b) => a - b)),
           );
           if (changes !== 1) {
             throw new ConflictError(`presignature ${p.id} already exists`, { reason: "PresignatureExists" });
@@ -351,6 +366,66 @@ export class NodeStore {
         return value;
       })
       .immediate();
+  }
+
+  /**
+   * Who may assign presignature `id` and the only signing set it may serve, as recorded when it was
+   * made (undefined: this node holds no such presignature).
+   */
+  presignatureOrigin(id: string): { owner?: number; signingSet?: number[] } | undefined {
+    checkRowKey("presignature id", id);
+    const row = this.sql("SELECT owner, signing_set FROM presignatures WHERE id = ?").get(id) as
+      | { owner: number | null; signing_set: string | null }
+      | undefined;
+    if (row === undefined) return undefined;
+    return {
+      owner: row.owner ?? undefined,
+      signingSet: row.signing_set === null ? undefined : (JSON.parse(row.signing_set) as number[]),
+    };
+  }
+
+  /** Free presignatures owned by `owner`, oldest first, with their signing sets and confirmed holders. */
+  freePresignaturesOf(owner: number, limit = Infinity): FreePresignature[] {
+    checkHolders([owner]);
+    const out: FreePresignature[] = [];
+    const rows = this.sql(
+      "SELECT id, holders, signing_set FROM presignatures WHERE claimed_by IS NULL AND assigned_to IS NULL AND owner = ? ORDER BY created_at, id",
+    ).iterate(owner) as IterableIterator<{ id: string; holders: string | null; signing_set: string | null }>;
+    for (const r of rows) {
+      out.push({
+        id: r.id,
+        signingSet: r.signing_set === null ? undefined : (JSON.parse(r.signing_set) as number[]),
+        holders: r.holders === null ? [] : (JSON.parse(r.holders) as number[]),
+      });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /**
+   * Deletes the free presignatures of `owner` beyond its newest `keep`, oldest first: what a holder
+   * keeps of one owner's batches is bounded, whatever that owner starts. Returns how many went.
+   */
+  trimFreePresignatures(owner: number, keep: number): number {
+    checkHolders([owner]);
+    return this.sql(
+      `DELETE FROM presignatures WHERE id IN (
+         SELECT id FROM presignatures WHERE claimed_by IS NULL AND assigned_to IS NULL AND owner = ?
+         ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ?)`,
+    ).run(owner, Math.max(0, Math.floor(keep))).changes;
+  }
+
+  /**
+   * Deletes free presignatures of `owner` made before `before` (ms) that some member of their signing
+   * set never said it stored: they can serve no request. Returns how many went.
+   */
+  dropUnconfirmedPresignatures(owner: number, before: number): number {
+    checkHolders([owner]);
+    return this.sql(
+      `DELETE FROM presignatures WHERE claimed_by IS NULL AND assigned_to IS NULL AND owner = ?
+         AND created_at < ? AND signing_set IS NOT NULL
+         AND (holders IS NULL OR json_array_length(holders) < json_array_length(signing_set))`,
+    ).run(owner, before).changes;
   }
 
   /** Who used presignature `id`, if anyone. */
@@ -437,14 +512,6 @@ export class NodeStore {
     return new Map(rows.map((r) => [r.owner, r.n]));
   }
 
-  /** The owner recorded for presignature `id` (undefined: unknown id or none recorded). */
-  presignatureOwner(id: string): number | undefined {
-    const row = this.sql("SELECT owner FROM presignatures WHERE id = ?").get(id) as
-      | { owner: number | null }
-      | undefined;
-    return row?.owner ?? undefined;
-  }
-
   /** The participants recorded as holding presignature `id` (undefined: unknown id or not recorded). */
   presignatureHolders(id: string): number[] | undefined {
     const row = this.sql("SELECT holders FROM presignatures WHERE id = ?").get(id) as
@@ -513,38 +580,6 @@ export class NodeStore {
         return true;
       })
       .immediate();
-  }
-
-  /**
-   * Marks presignatures another leader assigned to `requestId` as no longer free here. Ids unknown,
-   * already assigned or used are left alone. Returns how many were marked.
-   */
-  markPresignaturesAssigned(ids: readonly string[], requestId: string): number {
-    return this.markPresignaturesAssignedMany(ids.map((id) => ({ id, requestId })));
-  }
-
-  /**
-   * `markPresignaturesAssigned` for several requests in one transaction. These marks are bookkeeping
-   * (pool levels; only a presignature's owner assigns it, and a claim is durable on its own), so
-   * this transaction is committed without waiting for the disk (`synchronous = NORMAL`): a crash may
-   * lose the marks, never a claim or an assignment.
-   */
-  markPresignaturesAssignedMany(marks: readonly { id: string; requestId: string }[]): number {
-    for (const m of marks) {
-      checkRowKey("presignature id", m.id);
-      checkRowKey("request id", m.requestId);
-    }
-    const update = this.sql(
-      "UPDATE presignatures SET assigned_to = ? WHERE id = ? AND claimed_by IS NULL AND assigned_to IS NULL",
-    );
-    this.db.pragma("synchronous = NORMAL");
-    try {
-      return this.db
-        .transaction(() => marks.reduce((n, m) => n + update.run(m.requestId, m.id).changes, 0))
-        .immediate();
-    } finally {
-      this.db.pragma("synchronous = FULL");
-    }
   }
 
   /** The decision stored with `assignPresignature` for `requestId`, if any. */
