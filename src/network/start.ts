@@ -42,7 +42,7 @@ export interface StartNetworkOptions {
   /** With `chainPort`: when that port is taken, start the chain on another one instead of failing. */
   chainPortFallback?: boolean;
   pools?: Partial<{ pkpKeys: number; presignatures: number; keyBatch: number; presignatureBatch: number }>;
-  timeouts?: Partial<{ peerMs: number; roundMs: number }>;
+  timeouts?: Partial<{ peerMs: number; roundMs: number; presignWaitMs: number }>;
   logLevel?: "fatal" | "error" | "warn" | "info" | "debug" | "trace" | "silent";
   /** How long to wait for every node to be ready. Default 300 s. */
   readyTimeoutMs?: number;
@@ -206,13 +206,17 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
     progress.step(`IPFS gateway at ${ipfsGatewayUrl}`);
     const pools = {
       pkpKeys: 4,
-      presignatures: 16,
+      presignatures: 64,
       keyBatch: 4,
-      presignatureBatch: 8,
+      presignatureBatch: 16,
       ...options.pools,
       ...options.nodeConfig?.pools,
     };
-    const timeouts = { peerMs: 5000, roundMs: 15000, ...options.timeouts, ...options.nodeConfig?.timeouts };
+    const timeouts = {
+      peerMs: 5000,
+      roundMs: 15000,
+      presignWaitMs: 30000,
+      ...options.timeouts, ...options.nodeConfig?.timeouts };
     for (let i = 0; i < n; i++) {
       const nodeDir = path.join(dataDir, "nodes", `node-${i + 1}`);
       mkdirSync(nodeDir, { recursive: true, mode: 0o700 });
@@ -392,8 +396,8 @@ export function isReady(
 ): boolean {
   if (s.ready !== true) return false;
   if (!full) return true;
-  // A node reports the pool it fills (at least the target: a share for each presignature owner).
-  const presignatures = Math.max(targets.presignatures, s.pools?.presignaturesTarget ?? 0);
+  // Each node fills its own pool, up to the share of the network's target it reports.
+  const presignatures = s.pools?.presignaturesTarget ?? targets.presignatures;
   return (s.pools?.pkpKeysRouted ?? 0) >= targets.pkpKeys && (s.pools?.presignatures ?? 0) >= presignatures;
 }
 

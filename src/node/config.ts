@@ -21,15 +21,18 @@ export const nodeConfigSchema = z.object({
   pools: z
     .object({
       pkpKeys: z.number().int().min(0).max(10_000).default(4),
-      presignatures: z.number().int().min(0).max(100_000).default(16),
+      /** The network's pool: each node keeps ceil(presignatures / N) of its own. */
+      presignatures: z.number().int().min(0).max(100_000).default(64),
       keyBatch: z.number().int().min(1).max(64).default(4),
-      presignatureBatch: z.number().int().min(1).max(256).default(8),
+      presignatureBatch: z.number().int().min(1).max(256).default(16),
     })
     .default({}),
   timeouts: z
     .object({
       peerMs: z.number().int().min(10).max(600_000).default(5000),
       roundMs: z.number().int().min(10).max(600_000).default(15000),
+      /** How long a signing request waits for its leader's pool to refill when it has none to give. */
+      presignWaitMs: z.number().int().min(0).max(600_000).default(30000),
     })
     .default({}),
   /**

@@ -1,7 +1,8 @@
 /**
  * One node, as a composition of its parts: its identity (wallet, comms key), its chain view, its
- * store, the peer network, the validator view, the network key, the background coordinator
- * (background/coordinator.ts) and the signing sessions (signing/session.ts). The HTTP routes
+ * store, the peer network, the validator view, the network key, who answers (background/liveness.ts),
+ * the node's own presignature pool (background/presignPool.ts), the coordinator of the network's
+ * keys (background/coordinator.ts) and the signing sessions (signing/session.ts). The HTTP routes
  * (server.ts and the feature folders) take the node, or the narrow part of it they need.
  */
 import { Wallet } from "ethers";
@@ -9,6 +10,8 @@ import type { Logger } from "pino";
 
 import { AuthCache, authenticate, nodeAuthContext, pkpSigningCapability, type Authenticated } from "./auth";
 import { Coordinator } from "./background/coordinator";
+import { Liveness } from "./background/liveness";
+import { PresignPool } from "./background/presignPool";
 import { Chain, type BlockHead, type Validator } from "./chain";
 import type { NodeConfig } from "./config";
 import { deriveCommsKeyPair, nodeSecretBytes, type CommsKeyPair } from "./keys";
@@ -49,6 +52,8 @@ export class PkpNode {
   readonly peers: Peers;
   readonly view: ValidatorSet;
   readonly networkKey: NetworkKey;
+  readonly liveness: Liveness;
+  readonly pool: PresignPool;
   readonly coordinator: Coordinator;
   readonly signing: SigningSessions;
   readonly #authCache = new AuthCache();
@@ -73,9 +78,20 @@ export class PkpNode {
       { peerMs: config.timeouts.peerMs, log, refresh: () => this.view.refresh() },
     );
     this.networkKey = new NetworkKey(this.store);
-    const parts = { view: this.view, log, store: this.store, peers: this.peers };
+    this.liveness = new Liveness(this.view, {
+      intervalMs: 1000,
+      timeoutMs: Math.min(3000, config.timeouts.peerMs),
+    });
+    const parts = { view: this.view, log, store: this.store, peers: this.peers, liveness: this.liveness };
+    this.pool = new PresignPool({ ...parts, config, changed: () => this.signing.leader.retry() });
     this.coordinator = new Coordinator({ ...parts, config, chain: this.chain, networkKey: this.networkKey });
-    this.signing = new SigningSessions({ ...parts, timeouts: config.timeouts, wallet: this.wallet });
+    this.signing = new SigningSessions({
+      ...parts,
+      timeouts: config.timeouts,
+      wallet: this.wallet,
+      pool: this.pool,
+      liveCount: () => this.liveness.live().length,
+    });
   }
 
   // The validator view, for the routes and features that read it from the node.
@@ -139,6 +155,8 @@ export class PkpNode {
     const tick = async () => {
       if (this.#stopped) return;
       try {
+        await this.liveness.refresh();
+        this.pool.step();
         await this.coordinator.step();
       } catch (e) {
         this.log.warn({ err: (e as Error).message }, "background step failed");
@@ -151,7 +169,7 @@ export class PkpNode {
   async stop(): Promise<void> {
     this.#stopped = true;
     for (const t of this.#timers) clearTimeout(t);
-    this.signing.stop();
+    this.pool.stop();
     await this.chain.staking.removeAllListeners().catch(() => undefined);
     this.chain.destroy();
     this.store.close();
@@ -168,10 +186,11 @@ export class PkpNode {
       networkKey,
       pools: {
         pkpKeysRouted: this.coordinator.routedCount,
-        // Usable ones: free, and confirmed stored by at least a quorum (background/holders.ts).
-        presignatures: this.store.usablePresignatureCount(this.quorum),
+        // This node's own pool (the presignatures it may assign), counting those whose whole
+        // signing set is live and confirmed it stored them (background/presignPool.ts).
+        presignatures: this.pool.usable(),
         pkpKeysTarget: this.config.pools.pkpKeys,
-        presignaturesTarget: this.coordinator.presignatureTarget(),
+        presignaturesTarget: this.pool.target(),
       },
       coordinator: this.coordinator.isCoordinator(),
       chainHeads: this.chain.headSource,

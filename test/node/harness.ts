@@ -14,7 +14,13 @@ import { Contract, Wallet, type JsonRpcProvider, type Signer } from "ethers";
 import { sequenced } from "../../src/chain/signer";
 import { REPO_ROOT } from "../../src/node/command";
 import type { NodeConfigInput } from "../../src/node/config";
-import { fetchStatus, startNetwork, type Network, type StartNetworkOptions } from "../../src/network/start";
+import {
+  fetchStatus,
+  isReady,
+  startNetwork,
+  type Network,
+  type StartNetworkOptions,
+} from "../../src/network/start";
 import { jsonRpcProvider } from "../../src/sdk/provider";
 
 /** Hardhat's first default account (funded on `hardhat node`; deploys the contracts and owns Staking). */
@@ -138,12 +144,12 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       while (Date.now() < end) {
         const all = await Promise.all(nodes.map((node) => fetchStatus(node.url)));
         last = all;
-        const ok = all.every(
-          (s) =>
-            s?.ready === true &&
-            (s.pools?.pkpKeysRouted ?? 0) >= pkpKeys &&
-            (s.pools?.presignatures ?? 0) >= presignatures,
-        );
+        // Each node fills its own pool (its share of the network's target); together they hold
+        // at least `presignatures`.
+        const total = all.reduce((n, s) => n + (s?.pools?.presignatures ?? 0), 0);
+        const ok =
+          total >= presignatures &&
+          all.every((s) => s !== undefined && isReady(s, { pkpKeys, presignatures: 0 }, true));
         if (ok) return;
         await sleep(500);
       }

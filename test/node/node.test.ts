@@ -18,7 +18,6 @@ import {
 } from "ethers";
 import { secp256k1 } from "@noble/curves/secp256k1";
 import { LIT_ABILITY, getSessionSigs, pkpResource, requestAbility } from "../../src/sdk/session";
-import { planPresignatureOwners } from "../../src/node/signing/leader";
 import { startHarness, type Harness, type HarnessNode } from "./harness";
 
 const USER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // hardhat #1
@@ -359,47 +358,5 @@ describe("node processes (4 nodes, real chain)", function () {
       for (const a of answers) expect(a.status, JSON.stringify(a.body)).to.equal(200);
       expect(combine(answers, digest2)).to.equal(pkp.address);
     });
-  });
-});
-
-describe("planPresignatureOwners (the coordinator's presignature refill)", () => {
-  const levels = (...counts: number[]) => new Map(counts.map((c, k) => [k + 1, c]));
-
-  it("fills an empty pool evenly, batch by batch, and stops when every owner holds its share", () => {
-    // N = 10, target 4: one per owner (10 in all: the overshoot stays below N).
-    const free = levels(0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    let filling = false;
-    const batches: number[][] = [];
-    for (let round = 0; round < 10; round++) {
-      const plan = planPresignatureOwners(free, 10, 4, 4, filling);
-      filling = plan.filling;
-      if (plan.owners.length === 0) break;
-      batches.push(plan.owners);
-      for (const o of plan.owners) free.set(o, (free.get(o) ?? 0) + 1);
-    }
-    expect(batches.map((b) => b.length)).to.deep.equal([4, 4, 2]);
-    expect([...free.values()]).to.deep.equal(new Array(10).fill(1));
-    expect(filling).to.equal(false);
-  });
-
-  it("leaves a pool alone while every owner holds at least half its share", () => {
-    // N = 4, target 48: 12 per owner, refill below 6.
-    expect(planPresignatureOwners(levels(6, 7, 12, 9), 4, 48, 8, false)).to.deep.equal({
-      owners: [],
-      filling: false,
-    });
-  });
-
-  it("refills the owners that fell lowest first, and keeps filling to the full share once started", () => {
-    const first = planPresignatureOwners(levels(5, 12, 12, 12), 4, 48, 8, false);
-    expect(first.owners).to.deep.equal([1, 1, 1, 1, 1, 1, 1]);
-    expect(first.filling).to.equal(true);
-    const next = planPresignatureOwners(levels(12, 11, 7, 12), 4, 48, 8, true);
-    expect(next.owners.sort()).to.deep.equal([2, 3, 3, 3, 3, 3]);
-  });
-
-  it("plans nothing for an empty target or batch", () => {
-    expect(planPresignatureOwners(levels(0, 0, 0, 0), 4, 0, 8, false).owners).to.deep.equal([]);
-    expect(planPresignatureOwners(levels(0, 0, 0, 0), 4, 16, 0, false).owners).to.deep.equal([]);
   });
 });

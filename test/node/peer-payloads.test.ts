@@ -9,8 +9,8 @@ import {
   decisionSchema,
   joinRequestSchema,
   parsePeerPayload,
+  presignStartPayloadSchema,
   routingSigPayloadSchema,
-  spentPayloadSchema,
   startPayloadSchema,
 } from "../../src/node/peers/payloads";
 
@@ -46,25 +46,30 @@ describe("peer payloads", () => {
     });
 
     it("refuses a payload that is not an object", () => {
-      expect(refusal(() => parsePeerPayload(spentPayloadSchema, null, "spent")).status).to.equal(400);
+      expect(refusal(() => parsePeerPayload(routingSigPayloadSchema, null, "routing-sig")).status).to.equal(
+        400,
+      );
     });
   });
 
   describe("schemas of node.ts's payloads", () => {
-    it("start: the purposes, counts and owners a coordinator sends", () => {
-      const ok = {
-        session: "presign/1/2/ab",
-        purpose: "presign",
-        count: 2,
-        participants: ["0x01"],
-        owners: [1, 2],
-      };
+    it("start: the DKG purposes and counts a coordinator sends (presigning is not one of them)", () => {
+      const ok = { session: "pkp-keys/1/2/ab", purpose: "pkp-keys", count: 2, participants: ["0x01"] };
       expect(startPayloadSchema.safeParse(ok).success).to.equal(true);
+      expect(startPayloadSchema.safeParse({ ...ok, purpose: "presign" }).success).to.equal(false);
       expect(startPayloadSchema.safeParse({ ...ok, purpose: "other" }).success).to.equal(false);
       expect(startPayloadSchema.safeParse({ ...ok, count: 0 }).success).to.equal(false);
     });
 
-    it("routing-sig and spent", () => {
+    it("presign-start: an owner, its signing set and a count", () => {
+      const ok = { session: "presign/1/2/ab", owner: 2, signingSet: [1, 2, 4], count: 8 };
+      expect(presignStartPayloadSchema.safeParse(ok).success).to.equal(true);
+      expect(presignStartPayloadSchema.safeParse({ ...ok, owner: 0 }).success).to.equal(false);
+      expect(presignStartPayloadSchema.safeParse({ ...ok, signingSet: [] }).success).to.equal(false);
+      expect(presignStartPayloadSchema.safeParse({ ...ok, count: 257 }).success).to.equal(false);
+    });
+
+    it("routing-sig", () => {
       const sig = { r: hash, s: hash, v: 27 };
       expect(routingSigPayloadSchema.safeParse({ session: "s", sigs: [{ pubkey, sig }] }).success).to.equal(
         true,
@@ -72,8 +77,6 @@ describe("peer payloads", () => {
       expect(
         routingSigPayloadSchema.safeParse({ session: "s", sigs: [{ pubkey, sig: {} }] }).success,
       ).to.equal(false);
-      expect(spentPayloadSchema.safeParse({ marks: [{ id: "a", requestKey: "b" }] }).success).to.equal(true);
-      expect(spentPayloadSchema.safeParse({ marks: [{ id: 1 }] }).success).to.equal(false);
     });
   });
 

@@ -168,11 +168,13 @@ describe("peers (4 in-process peers over HTTP on 127.0.0.1)", function () {
         };
         new SigningSessions({
           view,
-          timeouts: { peerMs: 2000, roundMs: 2000 },
+          timeouts: { peerMs: 2000, roundMs: 2000, presignWaitMs: 0 },
           log: pino({ level: "silent" }),
           store,
           peers: b.peers,
           wallet: new Wallet(b.wallet.privateKey),
+          pool: { refilling: () => false, wanted: () => undefined },
+          liveCount: () => 4,
         });
         for (const payload of [
           {},

@@ -10,7 +10,7 @@ import { nodeUrl, sortValidators, tokenIdOf } from "../../src/node/chain";
 import { nodeCommand } from "../../src/node/command";
 import { parseNodeConfig } from "../../src/node/config";
 import { commsKeyFromUint, deriveCommsKeyPair } from "../../src/node/keys";
-import { LeaderBook, leaderOrder, presignatureOwner, type Decision } from "../../src/node/signing/leader";
+import { LeaderBook, leaderOrder, type Decision, type LeaderOptions } from "../../src/node/signing/leader";
 
 const KEY = "0x" + "11".repeat(32);
 const ADDR = "0x5FbDB2315678afecb367f032d93F642f64180aa3";
@@ -32,8 +32,8 @@ describe("node units", () => {
   describe("parseNodeConfig", () => {
     it("accepts the design's config and fills the pool and timeout defaults", () => {
       const c = parseNodeConfig(config());
-      expect(c.pools).to.deep.equal({ pkpKeys: 4, presignatures: 16, keyBatch: 4, presignatureBatch: 8 });
-      expect(c.timeouts).to.deep.equal({ peerMs: 5000, roundMs: 15000 });
+      expect(c.pools).to.deep.equal({ pkpKeys: 4, presignatures: 64, keyBatch: 4, presignatureBatch: 16 });
+      expect(c.timeouts).to.deep.equal({ peerMs: 5000, roundMs: 15000, presignWaitMs: 30000 });
       expect(c.logLevel).to.equal("info");
     });
 
@@ -111,11 +111,23 @@ describe("node units", () => {
       })),
     );
     const join = { requestId: "lit_01", sigName: "pkpSign", pubkey: "0x04aa", hash: "0x01" };
-    const decide = (j: typeof join, set: number[]): Decision => ({
-      ...j,
-      signingSet: set,
-      presignatureId: "p",
-    });
+    /** A leader whose pool holds presignatures for `sets` (each used once), refilling or not. */
+    const book = (sets: number[][], more: Partial<LeaderOptions> = {}) => {
+      const free = sets.map((set, k) => ({ set, id: `p${k}` }));
+      return new LeaderBook({
+        quorum: () => 3,
+        live: () => 4,
+        refilling: () => false,
+        poolWaitMs: 1000,
+        decide: (j, joiners): Decision | undefined => {
+          const k = free.findIndex((p) => p.set.every((i) => joiners.includes(i)));
+          if (k < 0) return undefined;
+          const [p] = free.splice(k, 1);
+          return { ...j, signingSet: p.set, presignatureId: p.id };
+        },
+        ...more,
+      });
+    };
 
     it("orders validators the same way for everyone, and differently per request", () => {
       const a = leaderOrder("lit_01", "pkpSign", validators);
@@ -126,37 +138,78 @@ describe("node units", () => {
       expect(orders.size).to.be.greaterThan(1);
     });
 
-    it("decides once 2t+1 joins with the same (pubkey, hash) arrive, and tells a late joiner the same set", async () => {
-      const book = new LeaderBook(() => 3, decide);
+    it("decides the set of a presignature once its members joined, and tells a late joiner the same", async () => {
+      const leader = book([[1, 2, 4]]);
       const first = await Promise.all([
-        book.join(join, 4, 2000),
-        book.join(join, 2, 2000),
-        book.join(join, 1, 2000),
+        leader.join(join, 4, 2000),
+        leader.join(join, 2, 2000),
+        leader.join(join, 1, 2000),
       ]);
-      for (const d of first) expect(d.signingSet).to.deep.equal([1, 2, 4]);
-      const late = await book.join(join, 3, 10);
+      for (const d of first) expect(d).to.deep.include({ signingSet: [1, 2, 4], presignatureId: "p0" });
+      const late = await leader.join(join, 3, 10);
       expect(late.signingSet).to.deep.equal([1, 2, 4]);
     });
 
+    it("waits for the members of a set to join: three joins that fit no presignature are not enough", async () => {
+      const leader = book([[1, 2, 4]]);
+      const early = [leader.join(join, 1, 2000), leader.join(join, 2, 2000), leader.join(join, 3, 2000)];
+      let settled = false;
+      void Promise.all(early).then(() => (settled = true));
+      await new Promise((r) => setTimeout(r, 50));
+      expect(settled).to.equal(false);
+      const d = await leader.join(join, 4, 2000);
+      expect(d.signingSet).to.deep.equal([1, 2, 4]);
+      for (const e of await Promise.all(early)) expect(e.presignatureId).to.equal("p0");
+    });
+
+    it("refuses at once when every live node joined, nothing fits and the pool cannot refill", async () => {
+      const leader = book([[1, 2, 3]], { live: () => 3 });
+      const answers = await Promise.allSettled([
+        leader.join(join, 1, 5000),
+        leader.join(join, 2, 5000),
+        leader.join(join, 4, 5000),
+      ]);
+      for (const a of answers) {
+        expect(a.status).to.equal("rejected");
+        expect(String((a as PromiseRejectedResult).reason)).to.match(/not refilling/);
+        expect((a as PromiseRejectedResult).reason.reason).to.equal("NoFreePresignature");
+      }
+    });
+
+    it("waits for a refilling pool, decides when retry() finds a presignature, and gives up after the wait", async () => {
+      const sets: number[][] = [];
+      const leader = new LeaderBook({
+        quorum: () => 3,
+        live: () => 3,
+        refilling: () => true,
+        poolWaitMs: 300,
+        decide: (j, joiners) => {
+          const set = sets.find((s) => s.every((i) => joiners.includes(i)));
+          return set && { ...j, signingSet: set, presignatureId: "fresh" };
+        },
+      });
+      const waiting = [leader.join(join, 1, 5000), leader.join(join, 2, 5000), leader.join(join, 3, 5000)];
+      await new Promise((r) => setTimeout(r, 50));
+      sets.push([1, 2, 3]);
+      leader.retry();
+      for (const d of await Promise.all(waiting)) expect(d.presignatureId).to.equal("fresh");
+      const other = { ...join, requestId: "lit_02" };
+      const late = await Promise.allSettled([1, 2, 4].map((i) => leader.join(other, i, 5000)));
+      for (const a of late) expect(String((a as PromiseRejectedResult).reason)).to.match(/within 300 ms/);
+    });
+
     it("does not count joins for another hash towards the quorum, and fails after the wait", async () => {
-      const book = new LeaderBook(() => 3, decide);
+      const leader = book([[1, 2, 3]]);
       const waits = [
-        book.join(join, 1, 300),
-        book.join({ ...join, hash: "0x02" }, 2, 300),
-        book.join(join, 3, 300),
+        leader.join(join, 1, 300),
+        leader.join({ ...join, hash: "0x02" }, 2, 300),
+        leader.join(join, 3, 300),
       ];
       for (const w of waits) {
         let error: unknown;
         await w.catch((e) => (error = e));
         expect(String(error)).to.match(/fewer than 3 nodes joined/);
       }
-    });
-
-    it("spreads presignature ownership over the leaders", () => {
-      const owners = new Set(
-        Array.from({ length: 40 }, (_, k) => presignatureOwner(keccak256(Uint8Array.of(k)).slice(2), 4)),
-      );
-      expect([...owners].sort()).to.deep.equal([1, 2, 3, 4]);
     });
   });
 });

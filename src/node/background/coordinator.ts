@@ -1,10 +1,15 @@
 /**
- * The background work of a node: every second it looks at which validators answer, and the first
- * live validator (the coordinator) keeps the network supplied, in this order: the network BLS key
- * (a DKG, then every node votes it into PubkeyRouter), PKP keys (DKG batches, routed on-chain with
- * 2t+1 validator signatures), and presignatures (batches whose every presignature has one owner, the
- * only leader that may assign it). Every node runs the batches the coordinator starts (`start`
- * messages) and sends the coordinator its routing signatures (`routing-sig`).
+ * The keys of the network: the first live validator (the coordinator, as this node's Liveness sees
+ * it) keeps them supplied, in this order: the network BLS key (a DKG, once, then every node votes it
+ * into PubkeyRouter) and PKP keys (DKG batches, routed on-chain with 2t+1 validator signatures).
+ * Both DKGs need every validator. Every node runs the batches the coordinator starts (`start`
+ * messages) and sends the coordinator its routing signatures (`routing-sig`). Presignatures are not
+ * made here: each node refills its own pool with any 2t+1 live validators (presignPool.ts).
+ *
+ * A start is taken only from the coordinator (no live validator before the sender, in this node's
+ * view), only for the current epoch, never twice, and never for a network key once this node holds
+ * a share of one or PubkeyRouter has one (finding H3: a replayed or forged start used to replace
+ * every node's network key share).
  */
 import { randomBytes } from "node:crypto";
 import { bytesToHex } from "@noble/hashes/utils";
@@ -12,24 +17,17 @@ import { getBytes } from "ethers";
 import type { Logger } from "pino";
 
 import { blsG1Group, secp256k1Group } from "../../crypto/group";
-import { request } from "../../transport";
 import type { Chain, RoutingSignature, Validator } from "../chain";
 import type { NodeConfig } from "../config";
+import { ConflictError } from "../errors";
 import type { NetworkKey } from "../networkKey";
-import {
-  parsePeerPayload,
-  presignStoredPayloadSchema,
-  routingSigPayloadSchema,
-  startPayloadSchema,
-  type StartPayload,
-} from "../peers/payloads";
+import { routingSigPayloadSchema, startPayloadSchema, type StartPayload } from "../peers/payloads";
 import type { Peers } from "../peers/peers";
 import { keyShareToJson } from "../protocols/codec";
-import { runDkgBatch, runPresignBatch, type RunContext } from "../protocols/runs";
-import { planPresignatureOwners } from "../signing/leader";
+import { runDkgBatch, type RunContext } from "../protocols/runs";
 import type { NodeStore } from "../storage";
 import type { ValidatorView } from "../view";
-import { HolderConfirmations } from "./holders";
+import type { Liveness } from "./liveness";
 
 const jsonBytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
 
@@ -47,18 +45,11 @@ export interface CoordinatorDeps {
     | "consensusCount"
     | "setRoutingDataBatch"
   >;
-  readonly store: Pick<
-    NodeStore,
-    | "presignatureCounts"
-    | "freePresignaturesByOwner"
-    | "putKeyShares"
-    | "insertPresignatures"
-    | "addPresignatureHolder"
-    | "markKeySharesRouted"
-  >;
+  readonly store: Pick<NodeStore, "presignatureCounts" | "putKeyShares" | "markKeySharesRouted">;
   /** The whole peer network: the protocol runs exchange their rounds over it. */
   readonly peers: Peers;
   readonly networkKey: NetworkKey;
+  readonly liveness: Liveness;
 }
 
 export class Coordinator {
@@ -69,7 +60,6 @@ export class Coordinator {
   #busy = false;
   /** Until when the coordinator waits for its last key batch to be routed (0: not waiting). */
   #routingUntil = 0;
-  #live = new Set<string>();
   #routingSigs = new Map<string, Map<number, { pubkey: string; sig: RoutingSignature }[]>>();
   #routingSubmitted = new Set<string>();
   #voted = false;
@@ -79,76 +69,25 @@ export class Coordinator {
   #tick = 0;
   /** Protocol sessions this node started (a repeated start message is not run again). */
   readonly #sessionsStarted = new Set<string>();
-  /** The coordinator is filling the presignature pool up to its target (until every owner has its share). */
-  #presignFilling = false;
-  /** Which participants said they stored each presignature (see holders.ts). */
-  readonly #holders: HolderConfirmations;
 
   constructor(private readonly deps: CoordinatorDeps) {
-    this.#holders = new HolderConfirmations((ids, holder) => deps.store.addPresignatureHolder(ids, holder));
-    deps.peers.on("presign-stored", ({ envelope, from }) => {
-      const p = parsePeerPayload(presignStoredPayloadSchema, envelope.payload, "presign-stored");
-      this.#holders.confirmed(p.session, from.index, p.ids);
-    });
     deps.peers.on("start", ({ envelope, from }) => this.#onStart(envelope.payload, from));
     deps.peers.on("routing-sig", ({ envelope, from }) => {
       void this.#onRoutingSig(envelope.payload, from);
     });
   }
 
-  /** The pool the coordinator fills: ceil(target / N) presignatures for each of the N owners. */
-  presignatureTarget(): number {
-    const n = Math.max(this.deps.view.n, 1);
-    return n * Math.ceil(this.deps.config.pools.presignatures / n);
-  }
-
+  /** Whether this node is the first live validator. */
   isCoordinator(): boolean {
-    const first = this.deps.view.validators.find((v) => this.#live.has(v.nodeAddress));
+    const first = this.deps.liveness.live()[0];
     return first !== undefined && first.nodeAddress === this.deps.view.address;
-  }
-
-  /**
-   * Which validators answer, as far as this node needs to know: the coordinator is the first live
-   * validator, so a node probes only those before it, and, when none of them is up (it coordinates),
-   * the others too (a batch needs everyone). N·(N−1)/2 probes a second instead of N·(N−1).
-   */
-  async #liveView(me: Validator): Promise<Set<string>> {
-    const validators = this.deps.view.validators;
-    const before = validators.filter((v) => v.index < me.index);
-    const up = await Promise.all(before.map((v) => this.#probe(v)));
-    const live = new Set(before.filter((_, k) => up[k]).map((v) => v.nodeAddress));
-    live.add(me.nodeAddress);
-    if (live.size === 1) {
-      const after = validators.filter((v) => v.index > me.index);
-      const upAfter = await Promise.all(after.map((v) => this.#probe(v)));
-      for (const [k, v] of after.entries()) if (upAfter[k]) live.add(v.nodeAddress);
-    }
-    return live;
-  }
-
-  async #probe(v: Validator): Promise<boolean> {
-    if (v.nodeAddress === this.deps.view.address) return true;
-    try {
-      const res = await request(v.url + "/status", {
-        method: "GET",
-        timeoutMs: Math.min(3000, this.deps.config.timeouts.peerMs),
-        keepAlive: true,
-      });
-      return res.status === 200;
-    } catch {
-      return false;
-    }
   }
 
   /** One background step (the node runs one a second). */
   async step(): Promise<void> {
     const { view, chain, store, config, log } = this.deps;
-    const me = view.me;
-    if (me === undefined) return;
-    // The coordinator probes every second (a batch needs everyone up); the others, which only need
-    // to notice that every validator before them is down, every third second.
+    if (view.me === undefined) return;
     const tick = this.#tick++;
-    if (this.isCoordinator() || tick % 3 === 0) this.#live = await this.#liveView(me);
     if (!this.rootKeyOnChain) {
       const roots = await chain.rootKeys();
       this.rootKeyOnChain = roots.some((k) => k.keyType === 1n);
@@ -167,38 +106,21 @@ export class Coordinator {
           pkpKeysTarget: config.pools.pkpKeys,
           presignatures: presigs.free,
           presignaturesUsed: presigs.used,
-          presignaturesTarget: config.pools.presignatures,
         },
         "pool levels",
       );
     }
     if (!this.isCoordinator() || this.#busy) return;
-    const everyoneUp = this.#live.size === view.validators.length;
+    const everyoneUp = this.deps.liveness.live().length === view.validators.length;
     if (!everyoneUp || view.validators.length < 4) return;
     if (share === undefined && !this.rootKeyOnChain) return this.#coordinate("network-key", 1);
     if (share === undefined) return;
-    // Each presignature has one owner (the only leader that may assign it), fixed in the batch that
-    // makes it: keep every owner supplied, refilling an owner that fell below half its share. The plan
-    // is made every tick, so that a fill that ended while a key batch ran stops being "filling".
-    const plan = planPresignatureOwners(
-      store.freePresignaturesByOwner(),
-      view.n,
-      config.pools.presignatures,
-      config.pools.presignatureBatch,
-      this.#presignFilling,
-    );
-    this.#presignFilling = plan.filling;
     // A key batch is routed after its run (validator signatures, then one transaction): until that
     // is mined, the routed count does not show it, and starting another batch made twice the keys.
     if (this.routedCount < config.pools.pkpKeys && Date.now() >= this.#routingUntil) {
       this.#routingUntil = Date.now() + 60_000;
       return this.#coordinate("pkp-keys", config.pools.keyBatch);
     }
-    // Refill as soon as an owner falls below half its share, also while clients sign: a batch takes
-    // CPU from signing, but waiting until an owner ran dry let sustained load empty the whole pool
-    // (every leader empty: requests refused) before the first batch started.
-    if (plan.owners.length > 0)
-      return this.#coordinate("presign", plan.owners.length, { owners: plan.owners });
   }
 
   #vote(): Promise<void> {
@@ -222,11 +144,7 @@ export class Coordinator {
     }
   }
 
-  async #coordinate(
-    purpose: StartPayload["purpose"],
-    count: number,
-    extra: { owners?: number[] } = {},
-  ): Promise<void> {
+  async #coordinate(purpose: StartPayload["purpose"], count: number): Promise<void> {
     const { view, peers, log } = this.deps;
     const session = `${purpose}/${view.epoch}/${Date.now()}/${randomBytes(6).toString("hex")}`;
     log.info({ session, purpose, count }, "starting a protocol session");
@@ -237,7 +155,6 @@ export class Coordinator {
       purpose,
       count,
       participants: view.validators.map((v) => v.nodeAddress),
-      ...extra,
     };
     await peers.broadcast(view.validators, { session, kind: "start", round: 0, payload });
   }
@@ -253,16 +170,14 @@ export class Coordinator {
     // A start the coordinator sent again (its first try timed out while this node was busy) must not
     // run the session a second time: the second run's messages would clash with the first's.
     if (this.#sessionsStarted.has(p.session)) return { accepted: true };
-    const owners = p.owners;
-    if (
-      p.purpose === "presign" &&
-      !(
-        owners !== undefined &&
-        owners.length === p.count &&
-        owners.every((o) => participants.some((v) => v.index === o))
-      )
-    )
-      return { accepted: false };
+    const refuse = (why: string): never => {
+      throw new ConflictError(`protocol session refused: ${why}`, { reason: "StartRefused" });
+    };
+    if (this.deps.liveness.live().some((v) => v.index < from.index))
+      refuse("the sender is not the coordinator (a live validator comes before it)");
+    if (p.session.split("/")[1] !== String(view.epoch)) refuse(`the session is not of epoch ${view.epoch}`);
+    if (p.purpose === "network-key" && (this.deps.networkKey.share() !== undefined || this.rootKeyOnChain))
+      refuse("the network key exists: it is never made again");
     this.#sessionsStarted.add(p.session);
     if (this.#sessionsStarted.size > 10_000) this.#sessionsStarted.clear();
     this.#busy = true;
@@ -293,7 +208,7 @@ export class Coordinator {
           "network key made",
         );
         await this.#vote();
-      } else if (p.purpose === "pkp-keys") {
+      } else {
         const results = await runDkgBatch(ctx, secp256k1Group, view.t, p.session, p.count);
         const keys = results.map((r) => ({
           pubkey: "0x" + bytesToHex(r.publicKey.toBytes(false)),
@@ -310,33 +225,6 @@ export class Coordinator {
           round: 0,
           payload: { session: p.session, sigs },
         });
-      } else {
-        const owners = p.owners ?? [];
-        const out = await runPresignBatch(ctx, view.t, p.session, p.count);
-        // Held by this node; every other participant is added once it says it stored its share.
-        store.insertPresignatures(
-          out.map((o, k) => ({
-            id: o.presignature.id,
-            holders: [ctx.me.index],
-            owner: owners[k],
-            value: jsonBytes(o.presignature.toJSON("uncompressed")),
-          })),
-        );
-        this.#holders.stored(p.session);
-        const ids = out.map((o) => o.presignature.id);
-        void peers.broadcast(
-          ctx.participants.filter((v) => v.index !== ctx.me.index),
-          { session: p.session, kind: "presign-stored", round: 0, payload: { session: p.session, ids } },
-        );
-        log.info(
-          {
-            session: p.session,
-            ms: Date.now() - started,
-            count: out.length,
-            pool: store.presignatureCounts().free,
-          },
-          "presignatures made",
-        );
       }
     } catch (e) {
       log.error({ session: p.session, err: (e as Error).message }, "protocol session failed");

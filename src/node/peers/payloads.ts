@@ -47,17 +47,26 @@ export const collectPayloadSchema = z.object({
 });
 export type CollectPayload = z.infer<typeof collectPayloadSchema>;
 
-/** `start`: the coordinator starts a protocol session (DKG of the network key or of PKP keys, presigning). */
+/** `start`: the coordinator starts a DKG among every validator (the network key or PKP keys). */
 export const startPayloadSchema = z.object({
   session: z.string().min(1).max(256),
-  purpose: z.enum(["network-key", "pkp-keys", "presign"]),
+  purpose: z.enum(["network-key", "pkp-keys"]),
   count: z.number().int().min(1).max(256),
   /** Node addresses of the participants (all current validators). */
   participants: z.array(z.string().max(64)).min(1).max(1024),
-  /** presign only: the owner (node index) of each presignature. */
-  owners: z.array(z.number().int().positive()).max(256).optional(),
 });
 export type StartPayload = z.infer<typeof startPayloadSchema>;
+
+/** `presign-start`: an owner starts a presignature batch with the 2t+1 members of its signing set. */
+export const presignStartPayloadSchema = z.object({
+  session: z.string().min(1).max(256),
+  /** The owner's validator index (the only leader that may assign these presignatures). */
+  owner: z.number().int().positive(),
+  /** The members' validator indices, ascending: the one signing set these presignatures serve. */
+  signingSet: z.array(z.number().int().positive()).min(1).max(1024),
+  count: z.number().int().min(1).max(256),
+});
+export type PresignStartPayload = z.infer<typeof presignStartPayloadSchema>;
 
 /** `routing-sig`: a participant's EIP-712 routing signature of each key a PKP-key session made. */
 export const routingSigPayloadSchema = z.object({
@@ -88,12 +97,6 @@ export const decisionSchema = joinRequestSchema.extend({
   signingSet: z.array(z.number().int().positive()).max(1024),
   presignatureId: z.string().max(128),
 });
-
-/** `spent`: presignatures another node assigned (each with its request key), to mark as used here. */
-export const spentPayloadSchema = z.object({
-  marks: z.array(z.object({ id: z.string().max(128), requestKey: z.string().max(512) })).max(10_000),
-});
-export type SpentPayload = z.infer<typeof spentPayloadSchema>;
 
 /** `presign-stored`: the presignatures of a batch this participant stored (it holds a share of each). */
 export const presignStoredPayloadSchema = z.object({

@@ -2,13 +2,13 @@
  * The signing-session agreement (docs/spec/network.md, "Signing sessions"). For a client request id and sigName
  * the leader is the validator first in the order of keccak256(requestId ‖ sigName ‖ nodeAddress).
  * Every node that passed the permission check sends the leader `join {requestId, sigName, pubkey,
- * hash}`; once 2t+1 joins with the same (pubkey, hash) are in, the leader fixes S = the first 2t+1
- * joiners and a free presignature that it owns and every member of S holds, durably marks it
- * assigned, and answers every joiner (then and later) with the same signed decision.
- *
- * A presignature's owner (the only leader that may assign it) is fixed by the coordinator in the
- * batch that makes it (`planPresignatureOwners`) and stored with it, so two leaders never hand out
- * the same presignature to two requests, and every leader gets its share of the pool.
+ * hash}`. A leader assigns only presignatures it owns, and each was made for one signing set (the
+ * 2t+1 nodes that made it, background/presignPool.ts): once the joins with the same (pubkey, hash)
+ * include the whole set of one of its free presignatures, the leader decides S = that set, durably
+ * marks the presignature assigned, and answers every joiner (then and later) with the same signed
+ * decision. No set fits yet: it waits for more joins, then, while its pool refills, for a
+ * presignature of the nodes that joined (`retry`), up to a bound; a pool that cannot refill is
+ * refused at once.
  */
 import { concatBytes, utf8ToBytes } from "@noble/hashes/utils";
 import { getBytes, keccak256 } from "ethers";
@@ -46,72 +46,51 @@ export function leaderOrder(
     .map((x) => x.v);
 }
 
-/** An owner derived from the id alone (1 + id mod N); the nodes record an explicit owner instead. */
-export function presignatureOwner(id: string, n: number): number {
-  return 1 + Number(BigInt("0x" + id) % BigInt(n));
-}
-
-/**
- * The owners of the next presignature batch, or none. Every owner 1..n should hold
- * ceil(target / n) free presignatures; a refill starts when an owner falls below half of that (at
- * least 1) and, once started (`filling`), continues batch after batch until every owner holds its
- * share. Each presignature of a batch goes to the owner holding fewest at that moment, so the pool
- * overshoots its target by less than n.
- */
-export function planPresignatureOwners(
-  freeByOwner: ReadonlyMap<number, number>,
-  n: number,
-  target: number,
-  batch: number,
-  filling: boolean,
-): { owners: number[]; filling: boolean } {
-  if (target <= 0 || n <= 0 || batch <= 0) return { owners: [], filling: false };
-  const share = Math.ceil(target / n);
-  const low = Math.max(1, Math.ceil(share / 2));
-  const counts = Array.from({ length: n }, (_, k) => freeByOwner.get(k + 1) ?? 0);
-  if (counts.every((c) => c >= share)) return { owners: [], filling: false };
-  if (!filling && counts.every((c) => c >= low)) return { owners: [], filling: false };
-  const owners: number[] = [];
-  while (owners.length < batch) {
-    let k = 0;
-    for (let j = 1; j < n; j++) if (counts[j] < counts[k]) k = j;
-    if (counts[k] >= share) break;
-    counts[k]++;
-    owners.push(k + 1);
-  }
-  return { owners, filling: true };
-}
-
 interface Pending {
-  groups: Map<string, number[]>;
+  /** Joiners by (pubkey, hash), in arrival order, with the join that opened each group. */
+  groups: Map<string, { join: JoinRequest; members: number[] }>;
   decision?: Decision;
   failure?: Error;
   waiters: (() => void)[];
   created: number;
+  /** The join window closed with a quorum but no presignature for it: waiting for a refill. */
+  waitingForPool: boolean;
   timer?: NodeJS.Timeout;
 }
 
 /** The reason of a leader's refusal when too few nodes joined in time (joiners stop asking others). */
 export const TOO_FEW_JOINS = "TooFewJoins";
-/** The reason of a leader's refusal when it owns no free presignature the signing set holds. */
+/** The reason of a leader's refusal when it owns no free presignature the joiners can use. */
 export const NO_FREE_PRESIGNATURE = "NoFreePresignature";
 
+export interface LeaderOptions {
+  /** 2t+1. */
+  quorum(): number;
+  /** How many validators answer (no more joins are to be expected once they all joined). */
+  live(): number;
+  /**
+   * Picks and durably assigns a free presignature whose signing set the joiners include, or returns
+   * undefined when none fits (it may throw for a refusal).
+   */
+  decide(join: JoinRequest, joiners: readonly number[]): Decision | undefined;
+  /** Whether this leader's pool is refilling (a presignature for the joiners may come). */
+  refilling(): boolean;
+  /** A decision made before (durable: a restarted leader repeats it). */
+  recall?(key: string): Decision | undefined;
+  /** How long a request waits for the pool to refill after its join window. */
+  poolWaitMs: number;
+  ttlMs?: number;
+}
+
 /**
- * The leader's side: collects joins per request and decides once. `decide` picks and durably
- * assigns the presignature (or throws). The joining window opens with the first join of a request;
- * when it closes without 2t+1 joins the session fails for every joiner, then and later, so no joiner
- * moves on to another leader while this one still decides.
+ * The leader's side: collects joins per request and decides once. The joining window opens with the
+ * first join of a request; when it closes without 2t+1 joins the session fails for every joiner,
+ * then and later, so no joiner moves on to another leader while this one still decides.
  */
 export class LeaderBook {
   readonly #pending = new Map<string, Pending>();
 
-  constructor(
-    private readonly quorum: () => number,
-    private readonly decide: (join: JoinRequest, signingSet: number[]) => Decision,
-    /** A decision made before (durable: a restarted leader repeats it). */
-    private readonly recall: (key: string) => Decision | undefined = () => undefined,
-    private readonly ttlMs = 5 * 60_000,
-  ) {}
+  constructor(private readonly options: LeaderOptions) {}
 
   /** Joins the session of `join` as participant `from`; `windowMs` opens the window if this is the first join. */
   async join(join: JoinRequest, from: number, windowMs: number): Promise<Decision> {
@@ -123,36 +102,28 @@ export class LeaderBook {
         groups: new Map(),
         waiters: [],
         created: Date.now(),
-        decision: this.recall(key),
+        waitingForPool: false,
+        decision: this.options.recall?.(key),
       };
       p = created;
       this.#pending.set(key, created);
-      if (created.decision === undefined) {
-        created.timer = setTimeout(() => {
-          if (created.decision === undefined && created.failure === undefined) {
-            created.failure = new ConflictError(
-              `fewer than ${this.quorum()} nodes joined the signing session within ${windowMs} ms`,
-              { reason: TOO_FEW_JOINS },
-            );
-            this.#wake(created);
-          }
-        }, windowMs);
-      }
+      if (created.decision === undefined)
+        created.timer = setTimeout(() => this.#windowClosed(created), windowMs);
     }
     if (p.decision === undefined && p.failure === undefined) {
       const g = `${join.pubkey.toLowerCase()}\0${join.hash.toLowerCase()}`;
-      const members = p.groups.get(g) ?? [];
-      if (!members.includes(from)) members.push(from);
-      p.groups.set(g, members);
-      if (members.length >= this.quorum()) {
-        const set = members.slice(0, this.quorum()).sort((a, b) => a - b);
-        try {
-          p.decision = this.decide(join, set);
-        } catch (e) {
-          p.failure = e instanceof Error ? e : new Error(String(e));
-        }
-        this.#wake(p);
-      }
+      const group = p.groups.get(g) ?? { join, members: [] };
+      if (!group.members.includes(from)) group.members.push(from);
+      p.groups.set(g, group);
+      this.#tryDecide(p);
+      // Everyone who answers joined and nothing fits: no later join can help, so stop waiting for one.
+      if (
+        p.decision === undefined &&
+        p.failure === undefined &&
+        !p.waitingForPool &&
+        group.members.length >= Math.max(this.options.live(), this.options.quorum())
+      )
+        this.#windowClosed(p);
     }
     if (p.decision === undefined && p.failure === undefined) {
       const pending = p;
@@ -160,6 +131,64 @@ export class LeaderBook {
     }
     if (p.failure !== undefined) throw p.failure;
     return p.decision!;
+  }
+
+  /** The pool changed (presignatures stored or confirmed): requests still waiting try again. */
+  retry(): void {
+    for (const p of this.#pending.values())
+      if (p.decision === undefined && p.failure === undefined) this.#tryDecide(p);
+  }
+
+  #tryDecide(p: Pending): void {
+    const quorum = this.options.quorum();
+    for (const { join, members } of p.groups.values()) {
+      if (members.length < quorum) continue;
+      try {
+        const d = this.options.decide(
+          join,
+          [...members].sort((a, b) => a - b),
+        );
+        if (d === undefined) continue;
+        p.decision = d;
+      } catch (e) {
+        p.failure = e instanceof Error ? e : new Error(String(e));
+      }
+      this.#wake(p);
+      return;
+    }
+  }
+
+  /** The join window closed (or every live validator joined) without a decision. */
+  #windowClosed(p: Pending): void {
+    if (p.decision !== undefined || p.failure !== undefined || p.waitingForPool) return;
+    if (p.timer !== undefined) clearTimeout(p.timer);
+    p.timer = undefined;
+    const quorum = this.options.quorum();
+    const largest = Math.max(0, ...[...p.groups.values()].map((g) => g.members.length));
+    if (largest < quorum) {
+      p.failure = new ConflictError(`fewer than ${quorum} nodes joined the signing session in time`, {
+        reason: TOO_FEW_JOINS,
+      });
+      this.#wake(p);
+      return;
+    }
+    if (!this.options.refilling()) {
+      p.failure = new ConflictError(
+        "the leader has no free presignature for the nodes that joined, and its pool is not refilling",
+        { reason: NO_FREE_PRESIGNATURE },
+      );
+      this.#wake(p);
+      return;
+    }
+    p.waitingForPool = true;
+    p.timer = setTimeout(() => {
+      if (p.decision !== undefined || p.failure !== undefined) return;
+      p.failure = new ConflictError(
+        `the leader's pool made no presignature for the nodes that joined within ${this.options.poolWaitMs} ms`,
+        { reason: NO_FREE_PRESIGNATURE },
+      );
+      this.#wake(p);
+    }, this.options.poolWaitMs);
   }
 
   #wake(p: Pending): void {
@@ -172,7 +201,8 @@ export class LeaderBook {
 
   #gc(): void {
     const now = Date.now();
+    const ttl = this.options.ttlMs ?? 5 * 60_000;
     for (const [k, p] of this.#pending)
-      if (now - p.created > this.ttlMs && p.waiters.length === 0) this.#pending.delete(k);
+      if (now - p.created > ttl && p.waiters.length === 0) this.#pending.delete(k);
   }
 }

@@ -3,15 +3,17 @@
  * and one presignature, and how each member releases its share (see leader.ts for the agreement).
  *
  * As a joiner a node asks the leaders of the request in order (`#agree`); as a leader it collects
- * joins (`LeaderBook`), assigns one of the free presignatures it owns in one durable transaction with
- * the decision (`#decide`), signs the decision once for every joiner, and tells the other nodes in a
- * batch a second which presignatures it assigned (`spent`). A member claims the presignature
- * durably before it computes anything, so a kill -9 never lets it use one twice.
+ * joins (`LeaderBook`), assigns one of the free presignatures it owns whose signing set joined, in
+ * one durable transaction with the decision (`#decide`), and signs the decision once for every
+ * joiner. A member releases its share only for a decision signed by the presignature's recorded
+ * owner that names exactly the set the presignature was made for, and claims its copy durably
+ * before it computes anything: a kill -9 never lets it use one twice, and no leader, honest or not,
+ * can get two shares of one presignature out of it (finding C1; docs/architecture.md,
+ * "Presignatures").
  */
 import { bytesToHex } from "@noble/hashes/utils";
 import { ZeroAddress, type Wallet } from "ethers";
 import type { Logger } from "pino";
-import { z } from "zod";
 
 import { secp256k1Group } from "../../crypto/group";
 import { requestEntropy } from "../../protocol";
@@ -25,7 +27,7 @@ import type { Validator } from "../chain";
 import type { NodeConfig } from "../config";
 import { ConflictError, InternalError, NodeError, NotFoundError } from "../errors";
 import { envelopeSchema, signEnvelope, type Envelope } from "../peers/envelope";
-import { decisionSchema, joinRequestSchema, parsePeerPayload, spentPayloadSchema } from "../peers/payloads";
+import { decisionSchema, joinRequestSchema, parsePeerPayload } from "../peers/payloads";
 import { PeerError, type Peers } from "../peers/peers";
 import { keyShareFromJson } from "../protocols/codec";
 import type { NodeStore } from "../storage";
@@ -40,8 +42,8 @@ import {
 } from "./leader";
 
 const parseJson = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
-const spentMarkSchema = spentPayloadSchema.shape.marks.element;
-const spentNoticeSchema = spentPayloadSchema.extend({ marks: z.array(z.unknown()).max(10_000) });
+const sameSet = (a: readonly number[], b: readonly number[]) =>
+  a.length === b.length && a.every((x, k) => x === b[k]);
 
 export interface SigningShareRequest {
   requestId: string;
@@ -74,16 +76,20 @@ export interface SigningDeps {
   readonly log: Logger;
   readonly store: Pick<
     NodeStore,
-    | "freePresignatureIds"
+    | "freePresignaturesOf"
     | "assignPresignature"
     | "leaderDecision"
-    | "markPresignaturesAssignedMany"
+    | "presignatureOrigin"
     | "claimForUse"
     | "getKeyShare"
   >;
-  readonly peers: Pick<Peers, "send" | "broadcast" | "on" | "verifier">;
+  readonly peers: Pick<Peers, "send" | "on" | "verifier">;
   /** Signs the leader's decisions. */
   readonly wallet: Wallet;
+  /** This node's own presignatures: whether they are refilling, and a nudge when none fits. */
+  readonly pool: { refilling(): boolean; wanted(): void };
+  /** How many validators answer. */
+  readonly liveCount: () => number;
 }
 
 /** The reason of a failure, whether it came from a peer (PeerError) or from this node (NodeError). */
@@ -98,24 +104,17 @@ export class SigningSessions {
   readonly #keyShares = new Map<string, ReturnType<typeof keyShareFromJson>>();
   /** The leader's signed decisions of recent sessions (one signature serves every joiner). */
   readonly #signedDecisions = new Map<string, Envelope>();
-  /** Presignature ids this leader assigned, not yet announced to the others (sent in batches). */
-  #spentQueue: { id: string; requestKey: string }[] = [];
-  #spentTimer: NodeJS.Timeout | undefined;
-  #stopped = false;
 
   constructor(private readonly deps: SigningDeps) {
-    this.leader = new LeaderBook(
-      () => deps.view.quorum,
-      (join, set) => this.#decide(join, set),
-      (key) => deps.store.leaderDecision<Decision>(key),
-    );
+    this.leader = new LeaderBook({
+      quorum: () => deps.view.quorum,
+      live: deps.liveCount,
+      decide: (join, joiners) => this.#decide(join, joiners),
+      refilling: () => deps.pool.refilling(),
+      recall: (key) => deps.store.leaderDecision<Decision>(key),
+      poolWaitMs: deps.timeouts.presignWaitMs,
+    });
     deps.peers.on("join", ({ envelope, from }) => this.#onJoin(envelope.payload, from));
-    deps.peers.on("spent", ({ envelope }) => this.#onSpent(envelope.payload));
-  }
-
-  stop(): void {
-    this.#stopped = true;
-    if (this.#spentTimer !== undefined) clearTimeout(this.#spentTimer);
   }
 
   /** How long a leader waits, from a request's first join, for 2t+1 joins. */
@@ -123,26 +122,30 @@ export class SigningSessions {
     return 2 * this.deps.timeouts.peerMs;
   }
 
-  #decide(join: JoinRequest, set: number[]): Decision {
+  /** The first free presignature this leader owns whose whole signing set joined and holds it. */
+  #decide(join: JoinRequest, joiners: readonly number[]): Decision | undefined {
     const { view, store, log } = this.deps;
     const me = view.me;
     if (me === undefined) throw new InternalError("leader is not a validator");
     const requestKey = `${join.requestId}\0${join.sigName}`;
-    for (const id of store.freePresignatureIds({ holdersInclude: set, owner: me.index, limit: 64 })) {
-      const decision = { ...join, signingSet: set, presignatureId: id };
+    const joined = new Set(joiners);
+    for (const p of store.freePresignaturesOf(me.index, 1024)) {
+      const set = p.signingSet;
+      if (set === undefined || !set.every((i) => joined.has(i))) continue;
+      const held = new Set(p.holders);
+      if (!set.every((i) => held.has(i))) continue;
+      const decision = { ...join, signingSet: set, presignatureId: p.id };
       // The assignment and the decision are one durable transaction.
-      if (store.assignPresignature(id, requestKey, decision)) {
-        this.#announceSpent(id, requestKey);
+      if (store.assignPresignature(p.id, requestKey, decision)) {
         log.info(
-          { requestId: join.requestId, signingSet: set, presignatureId: id },
+          { requestId: join.requestId, signingSet: set, presignatureId: p.id },
           "signing session decided",
         );
         return decision;
       }
     }
-    throw new ConflictError("the leader has no free presignature for this signing set", {
-      reason: NO_FREE_PRESIGNATURE,
-    });
+    this.deps.pool.wanted();
+    return undefined;
   }
 
   async #onJoin(payload: unknown, from: Validator): Promise<unknown> {
@@ -176,49 +179,12 @@ export class SigningSessions {
   }
 
   /**
-   * Tells the other nodes (for their pool levels) which presignatures this leader assigned: one
-   * message per peer for every assignment of the last second (at N = 10 a notice per signature was
-   * nine signed messages sent and nine received). Joiners learn it from the decision.
-   */
-  #announceSpent(id: string, requestKey: string): void {
-    this.#spentQueue.push({ id, requestKey });
-    this.#spentTimer ??= setTimeout(() => {
-      this.#spentTimer = undefined;
-      const marks = this.#spentQueue;
-      this.#spentQueue = [];
-      if (this.#stopped || marks.length === 0) return;
-      const { view, peers } = this.deps;
-      void peers.broadcast(
-        view.validators.filter((v) => v.nodeAddress !== view.address),
-        { session: `spent/${marks[0].id}`, kind: "spent", round: 0, payload: { marks } },
-      );
-    }, 1000);
-  }
-
-  #onSpent(payload: unknown): void {
-    // A notice is bookkeeping only: a malformed entry is dropped, the others are kept.
-    const parsed = spentNoticeSchema.safeParse(payload);
-    if (!parsed.success) return;
-    const marks = parsed.data.marks.flatMap((m) => {
-      const mark = spentMarkSchema.safeParse(m);
-      return mark.success ? [mark.data] : [];
-    });
-    try {
-      this.deps.store.markPresignaturesAssignedMany(
-        marks.map((m) => ({ id: m.id, requestId: m.requestKey })),
-      );
-    } catch (e) {
-      this.deps.log.warn({ err: (e as Error).message }, "malformed spent notice ignored");
-    }
-  }
-
-  /**
    * Asks the leaders in order until one answers with a decision. A leader that was reached but saw
    * too few joins in its window ends the attempt: every joiner got the same answer, and the next
    * leader would see the same nodes.
    */
-  async #agree(join: JoinRequest): Promise<Decision> {
-    const { view, peers, store, timeouts, log } = this.deps;
+  async #agree(join: JoinRequest): Promise<{ decision: Decision; leader: Validator }> {
+    const { view, peers, timeouts, log } = this.deps;
     // The same order at every node (no local view of who is up may change it): joiners that split
     // between two leaders would leave both short of 2t+1.
     const order = leaderOrder(join.requestId, join.sigName, view.validators);
@@ -230,7 +196,8 @@ export class SigningSessions {
         const reply = await peers.send(
           leader,
           { session: `join/${join.requestId}`, kind: "join", round: 0, payload: join },
-          this.#joinWindowMs + timeouts.peerMs,
+          // The leader may wait for its pool to refill after the join window.
+          this.#joinWindowMs + timeouts.presignWaitMs + timeouts.peerMs,
         );
         const env = envelopeSchema.parse(reply);
         if (env.from.toLowerCase() !== leader.nodeAddress.toLowerCase() || !peers.verifier.verify(env))
@@ -238,15 +205,7 @@ export class SigningSessions {
         const d = decisionSchema.parse(env.payload);
         if (d.requestId !== join.requestId || d.sigName !== join.sigName)
           throw new Error("decision for another request");
-        if (leader.nodeAddress !== view.address)
-          try {
-            store.markPresignaturesAssignedMany([
-              { id: d.presignatureId, requestId: `${d.requestId}\0${d.sigName}` },
-            ]);
-          } catch {
-            // bookkeeping only; a malformed id fails at the claim
-          }
-        return d;
+        return { decision: d, leader };
       } catch (e) {
         last = e;
         // Every joiner sees the same failure of a leader (unreachable, no presignature it owns, too
@@ -262,7 +221,7 @@ export class SigningSessions {
     }
     if (empty === order.length)
       throw new ConflictError(
-        "no leader has a free presignature: the pool is empty and being refilled; retry shortly",
+        "no leader has a free presignature for the nodes that joined, and no pool refilled in time",
         {
           reason: "NoPresignature",
           cause: last,
@@ -272,6 +231,43 @@ export class SigningSessions {
       reason: "NoSigningSession",
       cause: last,
     });
+  }
+
+  /**
+   * A member's checks before it claims: the presignature is one this node holds, the decision is
+   * signed by its recorded owner (the only leader that may assign it) and names exactly the signing
+   * set it was made for. Anything else is refused (409), and the presignature stays unused here.
+   */
+  #checkDecision(decision: Decision, leader: Validator): void {
+    const id = decision.presignatureId;
+    const origin = this.deps.store.presignatureOrigin(id);
+    if (origin === undefined)
+      throw new NotFoundError(`this node holds no presignature ${id}`, { reason: "PresignatureNotFound" });
+    if (origin.owner !== leader.index) {
+      this.deps.log.error(
+        { presignatureId: id, leader: leader.index, owner: origin.owner },
+        "a leader offered a presignature it does not own",
+      );
+      throw new ConflictError(
+        `presignature ${id} belongs to node ${origin.owner ?? "(none)"}: node ${leader.index} may not assign it`,
+        { reason: "NotPresignatureOwner" },
+      );
+    }
+    if (origin.signingSet === undefined || !sameSet(origin.signingSet, decision.signingSet)) {
+      this.deps.log.error(
+        {
+          presignatureId: id,
+          leader: leader.index,
+          offered: decision.signingSet,
+          madeFor: origin.signingSet,
+        },
+        "a leader offered a presignature to a signing set it was not made for",
+      );
+      throw new ConflictError(
+        `presignature ${id} was made for signing set [${origin.signingSet?.join(",") ?? ""}], not [${decision.signingSet.join(",")}]`,
+        { reason: "WrongSigningSet" },
+      );
+    }
   }
 
   #keyShare(pubkey: string): ReturnType<typeof keyShareFromJson> {
@@ -306,13 +302,14 @@ export class SigningSessions {
       pubkey,
       hash: "0x" + bytesToHex(req.hash),
     };
-    const decision = await this.#agree(join);
+    const { decision, leader } = await this.#agree(join);
     if (
       !decision.signingSet.includes(me.index) ||
       decision.pubkey !== join.pubkey ||
       decision.hash !== join.hash
     )
       return { member: false, index: me.index, decision };
+    this.#checkDecision(decision, leader);
     // Durably claim before computing anything (kill -9 after this line never reuses it).
     let json: unknown;
     try {
