@@ -216,7 +216,9 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
       peerMs: 5000,
       roundMs: 15000,
       presignWaitMs: 30000,
-      ...options.timeouts, ...options.nodeConfig?.timeouts };
+      ...options.timeouts,
+      ...options.nodeConfig?.timeouts,
+    };
     for (let i = 0; i < n; i++) {
       const nodeDir = path.join(dataDir, "nodes", `node-${i + 1}`);
       mkdirSync(nodeDir, { recursive: true, mode: 0o700 });

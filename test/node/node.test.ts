@@ -6,29 +6,15 @@
 import { expect } from "chai";
 import { Chain } from "../../src/node/chain";
 import { randomBytes } from "node:crypto";
-import {
-  Interface,
-  Signature,
-  Wallet,
-  computeAddress,
-  getBytes,
-  hexlify,
-  keccak256,
-  recoverAddress,
-} from "ethers";
-import { secp256k1 } from "@noble/curves/secp256k1";
+import { Interface, Wallet, computeAddress, getBytes, keccak256 } from "ethers";
 import { LIT_ABILITY, getSessionSigs, pkpResource, requestAbility } from "../../src/sdk/session";
+import { combinedSigner, pkpSignAt, postNode, type NodeAnswer } from "../helpers/pkpSign";
 import { startHarness, type Harness, type HarnessNode } from "./harness";
 
 const USER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // hardhat #1
 const OTHER_KEY = "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"; // hardhat #2
-const N_ORDER = secp256k1.CURVE.n;
 
-interface Answer {
-  node: HarnessNode;
-  status: number;
-  body: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+type Answer = NodeAnswer<HarnessNode>;
 
 describe("node processes (4 nodes, real chain)", function () {
   this.timeout(900_000);
@@ -73,53 +59,15 @@ describe("node processes (4 nodes, real chain)", function () {
     return sessionSigs;
   }
 
-  async function post(node: HarnessNode, path: string, body: unknown, requestId?: string): Promise<Answer> {
-    const res = await fetch(node.url + path, {
-      method: "POST",
-      headers: { "content-type": "application/json", ...(requestId ? { "x-request-id": requestId } : {}) },
-      body: typeof body === "string" ? body : JSON.stringify(body),
-    });
-    return { node, status: res.status, body: (await res.json()) as Record<string, unknown> };
-  }
-
-  async function signAll(
+  const post = postNode<HarnessNode>;
+  const signAll = (
     sigs: Record<string, unknown>,
     pubkey: string,
     digest: Uint8Array,
     nodes: HarnessNode[] = h.nodes,
-    requestId = `lit_${randomBytes(16).toString("hex")}`,
-  ): Promise<Answer[]> {
-    return Promise.all(
-      nodes.map((n) =>
-        post(
-          n,
-          "/web/pkp/sign/v1",
-          { toSign: [...digest], pubkey, authSig: sigs[n.url], epoch: 2 },
-          requestId,
-        ),
-      ),
-    );
-  }
-
-  /** Lit's client's combination: add the shares, take r from big_r, normalise low-s. */
-  function combine(answers: Answer[], digest: Uint8Array): string {
-    const good = answers.filter((a) => a.body.signatureShare?.result === "success");
-    let s = 0n;
-    for (const a of good) s = (s + BigInt("0x" + a.body.signatureShare.signature_share)) % N_ORDER;
-    const R = secp256k1.Point.fromHex(good[0].body.signatureShare.big_r);
-    const r = R.x % N_ORDER;
-    let recovery = R.y & 1n ? 1 : 0;
-    if (s > N_ORDER / 2n) {
-      s = N_ORDER - s;
-      recovery ^= 1;
-    }
-    const sig = Signature.from({
-      r: "0x" + r.toString(16).padStart(64, "0"),
-      s: "0x" + s.toString(16).padStart(64, "0"),
-      v: 27 + recovery,
-    });
-    return recoverAddress(hexlify(digest), sig);
-  }
+    requestId?: string,
+  ): Promise<Answer[]> => pkpSignAt(nodes, sigs, pubkey, digest, requestId);
+  const combine = combinedSigner;
 
   before(async () => {
     h = await startHarness({

@@ -33,7 +33,7 @@ async function startPeers(n: number): Promise<{ list: Peer[]; validators: Valida
     const peers = new Peers(
       { address: w.address, wallet: new Wallet(w.privateKey), comms: deriveCommsKeyPair(w.privateKey) },
       () => validators,
-      { peerMs: 2000 },
+      { peerMs: 2000, roundKinds: ["k", "dkg", "presign"] },
     );
     const app = Fastify();
     app.post(PEER_ROUTE, async (req, reply) => {

@@ -1,7 +1,9 @@
 /**
  * Messages received from peers, keyed by (session, kind, round, sender index). A protocol round
  * waits until it has a message from every expected participant or the round timeout passes; the
- * absent ones are then treated as silent by the crypto layer. Old sessions are dropped after a TTL.
+ * absent ones are then treated as silent by the crypto layer. Old sessions are dropped after a TTL,
+ * and the oldest first beyond `maxSlots` (a validator sending rounds of sessions nobody runs fills
+ * a bounded map, not the heap).
  */
 
 export interface Delivered {
@@ -20,7 +22,10 @@ interface Slot {
 export class Mailbox {
   readonly #slots = new Map<string, Slot>();
 
-  constructor(private readonly ttlMs = 10 * 60_000) {}
+  constructor(
+    private readonly ttlMs = 10 * 60_000,
+    private readonly maxSlots = 20_000,
+  ) {}
 
   static key(session: string, kind: string, round: number): string {
     return `${session}\u0000${kind}\u0000${round}`;
@@ -29,6 +34,7 @@ export class Mailbox {
   #slot(key: string): Slot {
     let s = this.#slots.get(key);
     if (s === undefined) {
+      if (this.#slots.size >= this.maxSlots) this.#slots.delete(this.#slots.keys().next().value as string);
       s = { messages: new Map(), waiters: [], created: Date.now() };
       this.#slots.set(key, s);
     }

@@ -24,6 +24,8 @@ import { Mailbox } from "./mailbox";
 import { request } from "../../transport";
 
 export const PEER_ROUTE = "/peer/v1/message";
+/** The round messages of the DKG and presignature runs (src/node/protocols/runs.ts). */
+export const ROUND_KINDS: readonly string[] = ["dkg", "presign"];
 
 export interface PeerIdentity {
   readonly address: string;
@@ -94,7 +96,13 @@ export class Peers {
   constructor(
     readonly identity: PeerIdentity,
     private readonly validators: () => readonly Validator[],
-    private readonly options: { peerMs: number; log?: Logger; refresh?: () => Promise<void> },
+    private readonly options: {
+      peerMs: number;
+      log?: Logger;
+      refresh?: () => Promise<void>;
+      /** The kinds of protocol round messages, kept in the mailbox (any other kind needs a handler). */
+      roundKinds?: readonly string[];
+    },
   ) {}
 
   on(kind: string, handler: PeerHandler): void {
@@ -143,6 +151,10 @@ export class Peers {
       const reply = await handler({ envelope: e, from, secret });
       return reply === undefined ? { ok: true } : { ok: true, reply };
     }
+    if (!(this.options.roundKinds ?? ROUND_KINDS).includes(e.kind))
+      throw new InvalidRequestError(`unknown peer message kind ${JSON.stringify(e.kind)}`, {
+        reason: "UnknownPeerKind",
+      });
     this.mailbox.deliver(e.session, e.kind, e.round, { from: from.index, payload: e.payload, secret });
     return { ok: true };
   }
