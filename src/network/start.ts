@@ -6,6 +6,7 @@
  * Over 400 lines: startNetwork and the handles it returns (kill, restart, stop) share the children
  * they track; the chain, gateway, ports and processes are their own modules.
  */
+import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Wallet, parseEther, type JsonRpcSigner } from "ethers";
@@ -19,6 +20,7 @@ import { deriveCommsKeyPair } from "../node/keys";
 import { localProvider, sleep, startChain, type EmbeddedChain } from "./chain";
 import { deployPkpSystem } from "./deploy";
 import { NetworkError, NetworkTimeoutError, PortInUseError, ProcessExitedError } from "./errors";
+import { startControl } from "./control";
 import { networkFilePath, readNetworkFile, type NetworkInfo } from "./networkFile";
 import { startGateway, type IpfsGateway } from "./gateway";
 import { holdPort, holdPorts, type HeldPort } from "./ports";
@@ -93,6 +95,8 @@ export interface Network {
   restartNode(position: number, timeoutMs?: number): Promise<void>;
   /** Stops every node, then the chain and the gateway (SIGTERM, then SIGKILL after `timeoutMs`). Idempotent. */
   stop(timeoutMs?: number): Promise<void>;
+  /** Runs `f` first when the network stops (the control endpoint closes). */
+  onStop(f: () => Promise<void>): void;
 }
 
 const DEFAULT_DATA_DIR = path.resolve(__dirname, "..", "..", ".data", "network");
@@ -215,7 +219,7 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
     const timeouts = {
       peerMs: 5000,
       roundMs: 15000,
-      presignWaitMs: 30000,
+      presignWaitMs: 20000,
       ...options.timeouts,
       ...options.nodeConfig?.timeouts,
     };
@@ -286,11 +290,20 @@ export async function startNetwork(options: StartNetworkOptions = {}): Promise<N
       startedAt: new Date().toISOString(),
       ipfsGatewayUrl,
     };
-    writeFileSync(networkFilePath(dataDir), JSON.stringify(info, null, 2) + "\n");
+    const network = makeNetwork(info, dataDir, nodes, chain, gateway);
+    const token = randomBytes(24).toString("hex");
+    const writeInfo = () => {
+      info.nodes = nodes.map((h, k) => ({ ...info.nodes[k], pid: h.process.pid }));
+      writeFileSync(networkFilePath(dataDir), JSON.stringify(info, null, 2) + "\n", { mode: 0o600 });
+    };
+    const control = await startControl(network, token, writeInfo);
+    info.control = { url: control.url, token };
+    network.onStop(() => control.close());
+    writeInfo();
     progress.done(
       `network of ${n} nodes ready in ${((Date.now() - started) / 1000).toFixed(1)} s (t = ${t}, quorum ${quorum})`,
     );
-    return makeNetwork(info, dataDir, nodes, chain, gateway);
+    return network;
   } catch (e) {
     await Promise.all(held.map((h) => h.release()));
     for (const h of nodes) await h.process.stop(2000);
@@ -411,6 +424,7 @@ function makeNetwork(
   gateway?: IpfsGateway,
 ): Network {
   let stopping: Promise<void> | undefined;
+  const onStop: (() => Promise<void>)[] = [];
   const check = (position: number): NodeHandle => {
     const h = nodes[position];
     if (h === undefined) throw new NetworkError(`no node at position ${position}`);
@@ -443,8 +457,12 @@ function makeNetwork(
         await sleep(200);
       }
     },
+    onStop(f) {
+      onStop.push(f);
+    },
     stop(timeoutMs = 5000) {
       stopping ??= (async () => {
+        for (const f of onStop) await f().catch(() => undefined);
         await Promise.all(nodes.map((h) => h.process.stop(timeoutMs)));
         if (chain) await chain.process.stop(timeoutMs);
         if (gateway) await gateway.close();

@@ -32,7 +32,7 @@ export const nodeConfigSchema = z.object({
       peerMs: z.number().int().min(10).max(600_000).default(5000),
       roundMs: z.number().int().min(10).max(600_000).default(15000),
       /** How long a signing request waits for its leader's pool to refill when it has none to give. */
-      presignWaitMs: z.number().int().min(0).max(600_000).default(30000),
+      presignWaitMs: z.number().int().min(0).max(600_000).default(20000),
     })
     .default({}),
   /**

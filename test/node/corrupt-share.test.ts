@@ -154,10 +154,13 @@ describe("a node returning corrupted shares (4 real node processes, one behind a
     proxy.rewrite = () => undefined;
     await signUntilMember();
     expect(proxy.forwarded.get(SIGN_ROUTE)).to.be.at.least(1);
-    // Peer traffic to the victim (joins when it leads, spent notices, pool refills) also goes through
-    // the proxy; notices are batched, so give them a moment.
-    const end = Date.now() + 30_000;
-    while ((proxy.forwarded.get(PEER_ROUTE) ?? 0) < 1 && Date.now() < end) await sleep(250);
+    // Peer traffic to the victim (joins when it leads, the batches that refill the pools with it)
+    // also goes through the proxy: sign until some has.
+    const end = Date.now() + 60_000;
+    while ((proxy.forwarded.get(PEER_ROUTE) ?? 0) < 1 && Date.now() < end) {
+      await signOnce();
+      await sleep(250);
+    }
     expect(
       proxy.forwarded.get(PEER_ROUTE),
       "peer messages reach the victim through the proxy",

@@ -33,7 +33,7 @@ describe("node units", () => {
     it("accepts the design's config and fills the pool and timeout defaults", () => {
       const c = parseNodeConfig(config());
       expect(c.pools).to.deep.equal({ pkpKeys: 4, presignatures: 64, keyBatch: 4, presignatureBatch: 16 });
-      expect(c.timeouts).to.deep.equal({ peerMs: 5000, roundMs: 15000, presignWaitMs: 30000 });
+      expect(c.timeouts).to.deep.equal({ peerMs: 5000, roundMs: 15000, presignWaitMs: 20000 });
       expect(c.logLevel).to.equal("info");
     });
 
@@ -117,6 +117,7 @@ describe("node units", () => {
       return new LeaderBook({
         quorum: () => 3,
         live: () => 4,
+        me: () => 1,
         refilling: () => false,
         poolWaitMs: 1000,
         decide: (j, joiners): Decision | undefined => {
@@ -181,6 +182,7 @@ describe("node units", () => {
       const leader = new LeaderBook({
         quorum: () => 3,
         live: () => 3,
+        me: () => 1,
         refilling: () => true,
         poolWaitMs: 300,
         decide: (j, joiners) => {
@@ -196,6 +198,13 @@ describe("node units", () => {
       const other = { ...join, requestId: "lit_02" };
       const late = await Promise.allSettled([1, 2, 4].map((i) => leader.join(other, i, 5000)));
       for (const a of late) expect(String((a as PromiseRejectedResult).reason)).to.match(/within 300 ms/);
+    });
+
+    it("sends everyone on to the next leader when a quorum joined without it (its presignatures all need it)", async () => {
+      const lonely = book([], { me: () => 1, live: () => 4, selfGraceMs: 50 });
+      const refused = await Promise.allSettled([2, 3, 4].map((i) => lonely.join(join, i, 5000)));
+      for (const a of refused)
+        expect(String((a as PromiseRejectedResult).reason)).to.match(/not among the nodes that joined/);
     });
 
     it("does not count joins for another hash towards the quorum, and fails after the wait", async () => {

@@ -38,6 +38,8 @@ import type { Liveness } from "./liveness";
 export const MAX_BATCH = 64;
 /** Batches of one owner a member runs at once. */
 export const MAX_SESSIONS_PER_OWNER = 2;
+/** A leader's wish for a batch among a request's joiners holds this long. */
+const WANT_TTL_MS = 30_000;
 /** An own presignature some member never confirmed is dropped after this long. */
 const UNCONFIRMED_TTL_MS = 10 * 60_000;
 
@@ -76,6 +78,8 @@ export class PresignPool {
   #failures = 0;
   #stopped = false;
   #wantedSoon = false;
+  /** The joiners of the latest request this node could not decide (a batch for them comes first). */
+  #want: { joiners: number[]; at: number } | undefined;
 
   constructor(private readonly deps: PresignPoolDeps) {
     this.#holders = new HolderConfirmations((ids, holder) => {
@@ -123,8 +127,13 @@ export class PresignPool {
     return this.#own !== undefined || this.#liveOthers().length >= 2 * this.deps.view.t;
   }
 
-  /** A leader found no presignature for a request: refill now rather than at the next step. */
-  wanted(): void {
+  /**
+   * This node, as a leader, has no presignature for a request whose `joiners` (2t+1 or more) joined:
+   * make a batch for a set among them now (the client may have left a node out, so that no set of
+   * the pool fits however full it is), rather than at the next step.
+   */
+  wanted(joiners: readonly number[]): void {
+    this.#want = { joiners: [...joiners], at: Date.now() };
     if (this.#wantedSoon) return;
     this.#wantedSoon = true;
     setImmediate(() => {
@@ -146,21 +155,31 @@ export class PresignPool {
     if (this.#stopped || me === undefined || this.#own !== undefined || view.n < 4) return;
     if (Date.now() < this.#retryAt) return;
     store.dropUnconfirmedPresignatures(me.index, Date.now() - UNCONFIRMED_TTL_MS);
-    const missing = this.target() - this.usable();
-    if (missing <= 0) return;
     const others = this.#liveOthers();
     const size = 2 * view.t;
     if (others.length < size) return;
-    // Rotate over the live others, so that the pool holds sets with every node and a request finds
-    // one among whichever 2t+1 nodes joined.
-    const start = this.#rotation++ % others.length;
-    const chosen = Array.from({ length: size }, (_, k) => others[(start + k) % others.length]);
+    const want =
+      this.#want !== undefined && Date.now() - this.#want.at < WANT_TTL_MS ? this.#want : undefined;
+    this.#want = undefined;
+    let chosen: Validator[];
+    const wantedOthers = want && others.filter((v) => want.joiners.includes(v.index));
+    if (wantedOthers !== undefined && wantedOthers.length >= size) {
+      // A set of the nodes that joined a request nothing fitted.
+      chosen = wantedOthers.slice(0, size);
+    } else {
+      if (this.target() - this.usable() <= 0) return;
+      // Rotate over the live others, so that the pool holds sets with every node and a request
+      // finds one among whichever 2t+1 nodes joined.
+      const start = this.#rotation++ % others.length;
+      chosen = Array.from({ length: size }, (_, k) => others[(start + k) % others.length]);
+    }
     const participants = [me, ...chosen].sort((a, b) => a.index - b.index);
     const count = Math.min(config.pools.presignatureBatch, MAX_BATCH);
     const session = `presign/${view.epoch}/${me.index}/${Date.now()}/${randomBytes(6).toString("hex")}`;
     this.#own = session;
     void this.#startOwn(session, participants, count).finally(() => {
       this.#own = undefined;
+      if (this.#want !== undefined) this.step();
     });
   }
 

@@ -55,6 +55,8 @@ interface Pending {
   created: number;
   /** The join window closed with a quorum but no presignature for it: waiting for a refill. */
   waitingForPool: boolean;
+  /** A quorum joined without this leader: it is refused unless the leader's own join comes soon. */
+  selfTimer?: NodeJS.Timeout;
   timer?: NodeJS.Timeout;
 }
 
@@ -68,6 +70,10 @@ export interface LeaderOptions {
   quorum(): number;
   /** How many validators answer (no more joins are to be expected once they all joined). */
   live(): number;
+  /** This leader's own index: every presignature it owns needs it among the joiners. */
+  me(): number;
+  /** How long a quorum of joins waits for the leader's own join before it is refused (default 1 s). */
+  selfGraceMs?: number;
   /**
    * Picks and durably assigns a free presignature whose signing set the joiners include, or returns
    * undefined when none fits (it may throw for a refusal).
@@ -116,6 +122,7 @@ export class LeaderBook {
       if (!group.members.includes(from)) group.members.push(from);
       p.groups.set(g, group);
       this.#tryDecide(p);
+      this.#awaitSelf(p, group.members);
       // Everyone who answers joined and nothing fits: no later join can help, so stop waiting for one.
       if (
         p.decision === undefined &&
@@ -158,6 +165,24 @@ export class LeaderBook {
     }
   }
 
+  /**
+   * A quorum joined but not this leader (the client did not ask it): no presignature it owns can
+   * fit, so unless its own join comes within the grace, everyone is sent on to the next leader.
+   */
+  #awaitSelf(p: Pending, members: readonly number[]): void {
+    if (p.decision !== undefined || p.failure !== undefined || p.selfTimer !== undefined) return;
+    if (members.length < this.options.quorum() || members.includes(this.options.me())) return;
+    p.selfTimer = setTimeout(() => {
+      if (p.decision !== undefined || p.failure !== undefined) return;
+      if ([...p.groups.values()].some((g) => g.members.includes(this.options.me()))) return;
+      p.failure = new ConflictError(
+        "the leader is not among the nodes that joined, and every presignature it owns needs it",
+        { reason: NO_FREE_PRESIGNATURE },
+      );
+      this.#wake(p);
+    }, this.options.selfGraceMs ?? 1000);
+  }
+
   /** The join window closed (or every live validator joined) without a decision. */
   #windowClosed(p: Pending): void {
     if (p.decision !== undefined || p.failure !== undefined || p.waitingForPool) return;
@@ -193,6 +218,7 @@ export class LeaderBook {
 
   #wake(p: Pending): void {
     if (p.timer !== undefined) clearTimeout(p.timer);
+    if (p.selfTimer !== undefined) clearTimeout(p.selfTimer);
     p.timer = undefined;
     const ws = p.waiters;
     p.waiters = [];

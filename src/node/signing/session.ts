@@ -87,7 +87,7 @@ export interface SigningDeps {
   /** Signs the leader's decisions. */
   readonly wallet: Wallet;
   /** This node's own presignatures: whether they are refilling, and a nudge when none fits. */
-  readonly pool: { refilling(): boolean; wanted(): void };
+  readonly pool: { refilling(): boolean; wanted(joiners: readonly number[]): void };
   /** How many validators answer. */
   readonly liveCount: () => number;
 }
@@ -109,6 +109,7 @@ export class SigningSessions {
     this.leader = new LeaderBook({
       quorum: () => deps.view.quorum,
       live: deps.liveCount,
+      me: () => deps.view.me?.index ?? 0,
       decide: (join, joiners) => this.#decide(join, joiners),
       refilling: () => deps.pool.refilling(),
       recall: (key) => deps.store.leaderDecision<Decision>(key),
@@ -144,7 +145,7 @@ export class SigningSessions {
         return decision;
       }
     }
-    this.deps.pool.wanted();
+    this.deps.pool.wanted(joiners);
     return undefined;
   }
 
