@@ -112,3 +112,40 @@ task("network:demo", "Start a 4-node network, mint a PKP, sign a message, send a
       throw error;
     }
   });
+
+/** `network:kill` / `network:restart`: one node of the network that `network:start` runs. */
+async function controlTask(
+  args: { node: number; dataDir: string; signal?: string },
+  action: "kill" | "restart",
+): Promise<void> {
+  const { controlNode } = await import("../src/network/control");
+  const { readNetworkFile } = await import("../src/network/networkFile");
+  try {
+    const info = readNetworkFile(args.dataDir);
+    if (info.control === undefined)
+      throw new NetworkError(
+        `the network in ${args.dataDir} has no control endpoint: is network:start running?`,
+      );
+    const done = await controlNode(info.control, args.node, action, args.signal);
+    const url = info.nodes[args.node - 1]?.url ?? "";
+    console.log(
+      action === "kill"
+        ? good(`node ${args.node} (${url}) killed with ${done.signal}`)
+        : good(`node ${args.node} (${url}) restarted and ready`),
+    );
+  } catch (error) {
+    if (error instanceof NetworkError) throw new HardhatPluginError(PLUGIN, error.message, error);
+    throw error;
+  }
+}
+
+task("network:kill", "Kill one node of the running network (SIGKILL: a crash, not a shutdown)")
+  .addParam("node", "The node, 1-based, as network:start lists them", undefined, types.int)
+  .addOptionalParam("signal", "SIGKILL, SIGTERM, SIGINT, SIGSTOP (pause) or SIGCONT (resume)", "SIGKILL")
+  .addOptionalParam("dataDir", "The network's directory (its network.json)", ".data/network")
+  .setAction((args: { node: number; signal: string; dataDir: string }) => controlTask(args, "kill"));
+
+task("network:restart", "Start a killed node of the running network again, on its port, with its data")
+  .addParam("node", "The node, 1-based, as network:start lists them", undefined, types.int)
+  .addOptionalParam("dataDir", "The network's directory (its network.json)", ".data/network")
+  .setAction((args: { node: number; dataDir: string }) => controlTask(args, "restart"));

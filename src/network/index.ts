@@ -1,4 +1,5 @@
 export * from "./errors";
+export { controlNode, CONTROL_TOKEN_HEADER } from "./control";
 export * from "./networkFile";
 export * from "./process";
 export * from "./progress";

@@ -32,6 +32,11 @@ export const networkInfoSchema = z.object({
    * network.json files written before the gateway existed.
    */
   ipfsGatewayUrl: z.string().url().optional(),
+  /**
+   * The launcher's control endpoint (src/network/control.ts) and its token: `network:kill` and
+   * `network:restart` use it. Absent for a network whose launcher has stopped, or an older file.
+   */
+  control: z.object({ url: z.string().url(), token: z.string().min(16) }).optional(),
 });
 
 export type NetworkInfo = z.output<typeof networkInfoSchema>;

@@ -4,6 +4,8 @@
  * a transaction from PkpSigner mined, Lit's own published client signing with the same network,
  * then faults (killed nodes) and a clean stop. One network for the whole file; destructive tests last.
  */
+import { statSync } from "node:fs";
+import path from "node:path";
 import { expect } from "chai";
 import {
   Contract,
@@ -25,7 +27,14 @@ import { LitPKPResource, createSiweMessageWithRecaps, generateAuthSig } from "@l
 import { LIT_ABILITY } from "@lit-protocol/constants";
 
 import { type MintedPkp } from "../../src/chain/pkp";
-import { isAlive, readNetworkFile, startNetwork, type Network } from "../../src/network";
+import {
+  controlNode,
+  fetchStatus,
+  isAlive,
+  readNetworkFile,
+  startNetwork,
+  type Network,
+} from "../../src/network";
 import {
   InvalidArgumentError,
   PkpSignError,
@@ -273,6 +282,36 @@ describe("a local network of 4 nodes (real processes, HTTP and chain)", function
   });
 
   describe("faults", () => {
+    it("kills and restarts a node through the launcher's control endpoint (network:kill, network:restart)", async () => {
+      const file = readNetworkFile(network.dataDir);
+      const control = file.control!;
+      expect(control.url).to.match(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(statSync(path.join(network.dataDir, "network.json")).mode & 0o777).to.equal(0o600);
+      // Refusals first: nothing is killed by any of them.
+      const wrongToken = await expectRejection(controlNode({ ...control, token: "0".repeat(48) }, 2, "kill"));
+      expect(wrongToken.message).to.match(/wrong control token/);
+      expect((await expectRejection(controlNode(control, 9, "kill"))).message).to.match(/no node 9/);
+      expect((await expectRejection(controlNode(control, 2, "restart"))).message).to.match(/is running/);
+      expect((await expectRejection(controlNode(control, 2, "kill", "SIGHUP"))).message).to.match(
+        /not one of/,
+      );
+      expect(isAlive(file.nodes[1].pid)).to.equal(true);
+
+      expect(await controlNode(control, 2, "kill")).to.deep.include({ node: 2, signal: "SIGKILL" });
+      expect(isAlive(file.nodes[1].pid)).to.equal(false);
+      expect(await fetchStatus(file.nodes[1].url)).to.equal(undefined);
+      expect((await expectRejection(controlNode(control, 2, "kill"))).message).to.match(/not running/);
+      const digest = keccak256(toUtf8Bytes("node 2 down"));
+      const down = await pkpSign({ client, pubkey: pkp.pubkey, toSign: digest, sessionSigs });
+      expect(recoverAddress(digest, down.signature)).to.equal(pkp.ethAddress);
+
+      expect(await controlNode(control, 2, "restart")).to.deep.include({ node: 2, running: true });
+      const restarted = readNetworkFile(network.dataDir).nodes[1].pid;
+      expect(restarted).to.not.equal(file.nodes[1].pid);
+      expect(isAlive(restarted)).to.equal(true);
+      expect((await fetchStatus(file.nodes[1].url))?.ready).to.equal(true);
+    });
+
     it("signs with N − (2t+1) = 1 node killed, reporting it unreachable", async () => {
       await network.killNode(3);
       const digest = keccak256(toUtf8Bytes("one node down"));
