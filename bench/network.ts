@@ -1,12 +1,14 @@
 /**
  * Network benchmark (prints numbers; no assertions): time to start an N-node network on loopback
  * (network key voted), time to route the PKP key pool (default 100 keys, made by DKG and routed
- * with validator signatures before any presignature), time until the presignature pool is full,
- * pkpSign latency p50/p95 with warm pools, sustained signatures per second, memory per node, and a
- * plain ethers Wallet signing the same digest as the floor.
+ * with validator signatures before any presignature), time until every node's presignature pool is
+ * full, pkpSign latency p50/p95 with warm pools, sustained signatures per second, bursts (`--burst`
+ * requests one after the other, then as many at once, on the pools as they are), memory per node,
+ * and a plain ethers Wallet signing the same digest as the floor.
  *
  *   node -r ts-node/register/transpile-only bench/network.ts [--nodes 4] [--seconds 30] [--samples 40]
- *     [--concurrency 4] [--keys 100] [--key-batch 20] [--presignatures 48] [--presignature-batch 8]
+ *     [--concurrency 4] [--keys 100] [--key-batch 20] [--presignatures <network default>]
+ *     [--presignature-batch <network default>] [--burst 200]
  *     [--verify 0]   (0, the SDK default: combine first, check each share only if the signature fails; 1: check every share first)
  */
 import { mkdtempSync, readFileSync } from "node:fs";
@@ -19,7 +21,9 @@ import { mintNext } from "../src/chain/pkp";
 import { fetchStatus, startNetwork } from "../src/network";
 import { connect, getSessionSigs, jsonRpcProvider, pkpResource, pkpSign, requestAbility } from "../src/sdk";
 
-function arg(name: string, fallback: number): number {
+function arg(name: string, fallback: number): number;
+function arg(name: string, fallback?: number): number | undefined;
+function arg(name: string, fallback?: number): number | undefined {
   const i = process.argv.indexOf(`--${name}`);
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
@@ -44,8 +48,9 @@ async function main(): Promise<void> {
   const seconds = arg("seconds", 30);
   const samples = arg("samples", 40);
   const concurrency = arg("concurrency", 4);
-  const presignatures = arg("presignatures", 48);
-  const presignatureBatch = arg("presignature-batch", 8);
+  const presignatures = arg("presignatures");
+  const presignatureBatch = arg("presignature-batch");
+  const burst = arg("burst", 200);
   const keys = arg("keys", 100);
   const keyBatch = arg("key-batch", 20);
   const verifyShares = arg("verify", 0) !== 0;
@@ -58,7 +63,12 @@ async function main(): Promise<void> {
     nodes: n,
     dataDir: mkdtempSync(path.join(os.tmpdir(), "pkp-bench-")),
     progress: "lines",
-    pools: { pkpKeys: keys, keyBatch, presignatures, presignatureBatch },
+    pools: {
+      pkpKeys: keys,
+      keyBatch,
+      ...(presignatures === undefined ? {} : { presignatures }),
+      ...(presignatureBatch === undefined ? {} : { presignatureBatch }),
+    },
     readyTimeoutMs: 1_800_000,
     waitFor: "key",
   });
@@ -70,15 +80,20 @@ async function main(): Promise<void> {
       return {
         // The coordinator's routed count is fresh; the others refresh theirs every few seconds.
         keys: Math.max(...all.map((s) => s?.pools?.pkpKeysRouted ?? 0)),
-        presignatures: Math.min(...all.map((s) => s?.pools?.presignatures ?? 0)),
+        // Each node fills its own pool up to its target.
+        presignaturesFull: all.every(
+          (s) => (s?.pools?.presignatures ?? 0) >= (s?.pools?.presignaturesTarget ?? Infinity),
+        ),
+        presignatures: all.reduce((sum, s) => sum + (s?.pools?.presignatures ?? 0), 0),
       };
     };
     const t1 = Date.now();
     while ((await levels()).keys < keys) await new Promise((r) => setTimeout(r, 250));
     const keysSeconds = (Date.now() - t1) / 1000;
     const t2 = Date.now();
-    while ((await levels()).presignatures < presignatures) await new Promise((r) => setTimeout(r, 250));
+    while (!(await levels()).presignaturesFull) await new Promise((r) => setTimeout(r, 250));
     const presignSeconds = (Date.now() - t2) / 1000;
+    const pool = (await levels()).presignatures;
 
     const provider = jsonRpcProvider(network.info.rpcUrl, 100);
     const owner = new Wallet(Wallet.createRandom().privateKey, provider);
@@ -89,7 +104,7 @@ async function main(): Promise<void> {
     await new Promise((r) => setTimeout(r, 2000));
     for (let i = 0; i < 2400; i++) {
       const l = await levels();
-      if (l.keys >= keys && l.presignatures >= presignatures) break;
+      if (l.keys >= keys && l.presignaturesFull) break;
       await new Promise((r) => setTimeout(r, 250));
     }
     const client = await connect({ provider, staking: network.info.contracts.staking });
@@ -139,6 +154,29 @@ async function main(): Promise<void> {
     );
     const perSecond = done / seconds;
 
+    // Bursts on the pools as they are: `burst` one after the other, then `burst` at once.
+    const attempt = async (i: number): Promise<number | string> => {
+      const s = performance.now();
+      try {
+        await sign(i);
+        return performance.now() - s;
+      } catch (e) {
+        return (e as Error).message.slice(0, 120);
+      }
+    };
+    const runBurst = async (concurrent: boolean, base: number) => {
+      const s = Date.now();
+      const results: (number | string)[] = [];
+      if (concurrent)
+        results.push(...(await Promise.all(Array.from({ length: burst }, (_, i) => attempt(base + i)))));
+      else for (let i = 0; i < burst; i++) results.push(await attempt(base + i));
+      const ok = results.filter((r): r is number => typeof r === "number").sort((a, b) => a - b);
+      const failures = results.filter((r): r is string => typeof r === "string");
+      return { seconds: (Date.now() - s) / 1000, ok, failures };
+    };
+    const sequentialBurst = await runBurst(false, 2_000_000);
+    const concurrentBurst = await runBurst(true, 3_000_000);
+
     const memory = network.nodes.map((h) => rssMiB(h.process.pid));
 
     // Floor: a plain ethers Wallet signing the same kind of digest.
@@ -160,7 +198,7 @@ async function main(): Promise<void> {
       `route ${keys} PKP keys (DKG batches of ${keyBatch}, setRoutingDataBatch):  ${keysSeconds.toFixed(1)} s`,
     );
     console.log(
-      `fill ${presignatures} presignatures (batches of ≤ ${presignatureBatch}):        ${presignSeconds.toFixed(1)} s`,
+      `fill every node's presignature pool (${pool} in all):        ${presignSeconds.toFixed(1)} s`,
     );
     console.log(
       `pkpSign latency (${samples} sequential, warm, verify ${verifyShares ? "every share" : "on failure"}):  p50 ${p50.toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`,
@@ -172,6 +210,13 @@ async function main(): Promise<void> {
     console.log(
       `sustained pkpSign (${concurrency} concurrent, ${seconds} s):        ${perSecond.toFixed(1)} signatures/s (${done} ok, ${failed} failed)`,
     );
+    for (const [name, b] of [
+      ["one after the other", sequentialBurst],
+      ["at once", concurrentBurst],
+    ] as const)
+      console.log(
+        `burst of ${burst} pkpSign ${name}: ${b.ok.length} ok, ${b.failures.length} failed in ${b.seconds.toFixed(1)} s; p50 ${percentile(b.ok, 50)?.toFixed(0)} ms, p99 ${percentile(b.ok, 99)?.toFixed(0)} ms${b.failures.length ? `; first failure: ${b.failures[0]}` : ""}`,
+      );
     console.log(
       `memory per node (RSS):                          ${memory.map((m) => m.toFixed(0)).join(", ")} MiB (mean ${(memory.reduce((a, b) => a + b, 0) / memory.length).toFixed(0)})`,
     );
