@@ -6,8 +6,8 @@
  *   the function and keeps its result; every other node asks the leader (`action-runonce`), whose
  *   handler answers once the result is in (or says why not).
  * - `broadcastAndCollect({name, value})`: every node sends its value to every node
- *   (`action-collect`); each returns the values of all validators ordered by node index, or, if some
- *   never arrive within the wait, those of at least 2t+1 nodes.
+ *   (`action-collect`); each returns the values of all validators ordered by node index or, if some
+ *   have not arrived a grace period (`timeouts.peerMs`) after 2t+1 did, those it has.
  *
  * Every table is bounded (entries, value size) and forgets entries after `ttlMs`. A payload that does
  * not match its schema (src/node/peers/payloads.ts) is refused with a 400 naming the field.
@@ -150,7 +150,8 @@ export class ActionCoordinator {
 
   /**
    * Sends `value` to every validator and returns every validator's value for (requestId, name), in
-   * node index order. Waits up to `waitMs` for all of them; then settles for 2t+1.
+   * node index order. Waits up to `waitMs` for 2t+1 of them, then up to `timeouts.peerMs` more for the
+   * rest (the whole `waitMs` for all would run the action out of time whenever one node is absent).
    */
   async broadcastAndCollect(
     requestId: string,
@@ -167,6 +168,7 @@ export class ActionCoordinator {
     const key = `${requestId}\0${name}`;
     const slot = this.#collect.slot(key);
     slot.value ??= new Map();
+    const end = Date.now() + waitMs;
     // Sends run in the background: an unreachable node must not hold up the others.
     void this.node.peers.broadcast(
       validators,
@@ -174,12 +176,16 @@ export class ActionCoordinator {
       undefined,
       Math.min(waitMs, 10_000),
     );
-    const all = await this.#collect.wait(key, (s) => (s.value?.size ?? 0) >= validators.length, waitMs);
+    const count = (s: Slot<Map<number, unknown>>) => s.value?.size ?? 0;
+    const quorum = Math.min(this.node.quorum, validators.length);
+    await this.#collect.wait(key, (s) => count(s) >= quorum, waitMs);
     const got = slot.value;
-    if (!all && got.size < this.node.quorum)
+    if (got.size < quorum)
       throw new CapabilityError(
         `broadcastAndCollect: only ${got.size} of ${validators.length} nodes sent "${name}" within ${waitMs} ms`,
       );
+    const grace = Math.min(this.node.config.timeouts.peerMs, Math.max(0, end - Date.now()));
+    await this.#collect.wait(key, (s) => count(s) >= validators.length, grace);
     return [...got.entries()].sort((a, b) => a[0] - b[0]).map(([, v]) => v);
   }
 
