@@ -7,7 +7,7 @@
 import { expect } from "chai";
 import { ZeroAddress } from "ethers";
 import { cidOf } from "../../src/protocol/cid";
-import { buildCapabilities, type RunContext, type RunOutputs } from "../../src/node/actions";
+import { actionRound, buildCapabilities, type RunContext, type RunOutputs } from "../../src/node/actions";
 import { childRunner } from "../../src/node/execute/service";
 import type { PkpNode } from "../../src/node/node";
 import { SandboxPool, type LitAuthContext } from "../../src/node/sandbox";
@@ -56,6 +56,7 @@ describe("execute: child actions (Lit.Actions.call)", function () {
       node,
       coordinator: undefined as unknown as RunContext["coordinator"],
       requestId: "test",
+      round: actionRound({ requestId: "test", cid: rootCid, jsParams, auth: authContext(stack) }),
       auth: { via: "session", address: ZeroAddress, expiresAt: new Date(deadline), capabilities: [] },
       stack,
       deadline: () => deadline,

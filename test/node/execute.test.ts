@@ -35,6 +35,7 @@ import { secp256k1Group } from "../../src/crypto/group";
 import { requestEntropy } from "../../src/protocol";
 import { LIT_ABILITY, getSessionSigs, litActionResource, requestAbility } from "../../src/sdk/session";
 import { STAKING_ABI } from "../../src/sdk";
+import { leaderOrder } from "../../src/node/signing/leader";
 import { startHarness, type Harness, type HarnessNode } from "./harness";
 
 const USER_KEY = "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"; // hardhat #1
@@ -105,28 +106,38 @@ describe("Lit Actions on node processes (/web/execute/v1, 4 nodes, real chain)",
     return { node, status: res.status, body: (await res.json()) as Record<string, unknown> };
   }
 
-  /** Sends one execute request to every node (the same X-Request-Id), as a client does. */
+  type Action = { code?: string; ipfsId?: string };
+
+  /**
+   * Sends one execute request to every node (the same X-Request-Id), as a client does; or, with
+   * `actionFor`, what a hostile client may: another action to some nodes under that id.
+   */
   async function execute(
-    action: { code?: string; ipfsId?: string },
+    action: Action,
     jsParams: Record<string, unknown> = {},
-    options: { sessionSigs?: Record<string, unknown>; requestId?: string } = {},
+    options: {
+      sessionSigs?: Record<string, unknown>;
+      requestId?: string;
+      actionFor?: (node: HarnessNode) => Action;
+    } = {},
   ): Promise<{ answers: Answer[]; requestId: string }> {
     const requestId = options.requestId ?? `lit_${randomBytes(16).toString("hex")}`;
     const session = options.sessionSigs ?? sigs;
     const answers = await Promise.all(
-      h.nodes.map((n) =>
-        post(
+      h.nodes.map((n) => {
+        const a = options.actionFor?.(n) ?? action;
+        return post(
           n,
           {
-            ...(action.code !== undefined ? { code: Buffer.from(action.code).toString("base64") } : {}),
-            ...(action.ipfsId !== undefined ? { ipfsId: action.ipfsId } : {}),
+            ...(a.code !== undefined ? { code: Buffer.from(a.code).toString("base64") } : {}),
+            ...(a.ipfsId !== undefined ? { ipfsId: a.ipfsId } : {}),
             jsParams,
             authSig: session[n.url],
             epoch: 2,
           },
           requestId,
-        ),
-      ),
+        );
+      }),
     );
     return { answers, requestId };
   }
@@ -539,6 +550,126 @@ describe("Lit Actions on node processes (/web/execute/v1, 4 nodes, real chain)",
       const { answers } = await execute({ code: `fetch("${base}/count")` }, {}, { sessionSigs });
       for (const a of answers) expect(a.status).to.be.oneOf([401, 403]);
       expect(hits.count).to.equal(before);
+    });
+  });
+
+  describe("one request id, another action on some nodes (a client may send each node its own body)", () => {
+    // Permitted on `foreign` (owned by `other`): it signs a price only as its own runOnce fetched it.
+    const priceAction = `
+      (async () => {
+        const price = await Lit.Actions.runOnce({ waitForResponse: true, name: "price" }, async () => {
+          const res = await fetch(url);
+          return String((await res.json()).price);
+        });
+        const toSign = ethers.utils.arrayify(ethers.utils.keccak256(ethers.utils.toUtf8Bytes("price:" + price)));
+        await Lit.Actions.signEcdsa({ toSign, publicKey, sigName: "sig" });
+        Lit.Actions.setResponse({ response: price });
+      })();
+    `;
+    // Permitted on `foreign`: it signs the votes of the nodes that run it.
+    const voteAction = `
+      (async () => {
+        const all = await Lit.Actions.broadcastAndCollect({ name: "vote", value: "yes" });
+        const toSign = ethers.utils.arrayify(
+          ethers.utils.keccak256(ethers.utils.toUtf8Bytes("votes:" + JSON.stringify(all))),
+        );
+        await Lit.Actions.signEcdsa({ toSign, publicKey, sigName: "votes" });
+        Lit.Actions.setResponse({ response: JSON.stringify(all) });
+      })();
+    `;
+    const digestHex = (text: string) => keccak256(toUtf8Bytes(text)).slice(2);
+    /** The answers carrying a signature share over `hex` (no 0x) under `sigName`. */
+    const sharesOver = (answers: Answer[], sigName: string, hex: string) =>
+      answers.filter((a) => {
+        const entry = a.body.signedData?.[sigName];
+        return entry?.dataSigned === hex && entry.signatureShare !== "";
+      });
+    let priceCid: string;
+    let voteCid: string;
+
+    before(async () => {
+      priceCid = await publish(priceAction);
+      voteCid = await publish(voteAction);
+      const perms = h.contracts.pkpPermissions.connect(other) as typeof h.contracts.pkpPermissions;
+      await (await perms.addPermittedAction(foreign.tokenId, cidToBytes(priceCid), [1n])).wait();
+      await (await perms.addPermittedAction(foreign.tokenId, cidToBytes(voteCid), [1n])).wait();
+    });
+
+    it("the permitted action run on every node signs the price its runOnce fetched", async () => {
+      const { answers, requestId } = await execute(
+        { ipfsId: priceCid },
+        { url: `${base}/price`, publicKey: foreign.pubkey },
+      );
+      expectAllOk(answers);
+      for (const a of answers) expect(a.body.response).to.equal("42");
+      expect(sharesOver(answers, "sig", digestHex("price:42"))).to.have.length(3);
+      expect(combine(answers, "sig", requestId, foreign.pubkey)).to.equal(foreign.address);
+    });
+
+    it("refuses a runOnce result from a different action under the same request id", async () => {
+      const requestId = `lit_${randomBytes(16).toString("hex")}`;
+      const validators = h.nodes.map((n, k) => ({
+        index: k + 1,
+        nodeAddress: n.address,
+        url: n.url,
+        commsKey: new Uint8Array(32),
+      }));
+      // The node every follower asks for runOnce("price") under this request id.
+      const leaderAddress = leaderOrder(requestId, "runOnce\0price", validators)[0].nodeAddress;
+      const leader = h.nodes.find((n) => n.address === leaderAddress)!;
+      const fake = `
+        (async () => {
+          const price = await Lit.Actions.runOnce({ waitForResponse: true, name: "price" }, async () => "1");
+          Lit.Actions.setResponse({ response: price });
+        })();
+      `;
+      const { answers } = await execute(
+        { ipfsId: priceCid },
+        { url: `${base}/price`, publicKey: foreign.pubkey },
+        { requestId, actionFor: (n) => (n === leader ? { code: fake } : { ipfsId: priceCid }) },
+      );
+      // 2t+1 = 3 shares would combine to a signature by `foreign` over a price its action never fetched.
+      expect(sharesOver(answers, "sig", digestHex("price:1"))).to.have.length(0);
+      const [mine, followers] = [
+        answers.filter((a) => a.node === leader),
+        answers.filter((a) => a.node !== leader),
+      ];
+      expect(mine[0].body.success, JSON.stringify(mine[0].body)).to.equal(true);
+      expect(mine[0].body.response).to.equal("1");
+      expect(followers).to.have.length(3);
+      for (const a of followers) {
+        expect(a.status, JSON.stringify(a.body)).to.equal(200);
+        expect(a.body.success).to.equal(false);
+        expect(a.body.error).to.include("round mismatch");
+        expect(a.body.signedData).to.deep.equal({});
+      }
+    });
+
+    it("a broadcastAndCollect value from a different action is not collected", async () => {
+      const requestId = `lit_${randomBytes(16).toString("hex")}`;
+      const intruder = h.nodes[0];
+      const forged = `
+        (async () => {
+          const all = await Lit.Actions.broadcastAndCollect({ name: "vote", value: "forged" });
+          Lit.Actions.setResponse({ response: JSON.stringify(all) });
+        })();
+      `;
+      const { answers } = await execute(
+        { ipfsId: voteCid },
+        { publicKey: foreign.pubkey },
+        { requestId, actionFor: (n) => (n === intruder ? { code: forged } : { ipfsId: voteCid }) },
+      );
+      const voters = answers.filter((a) => a.node !== intruder);
+      expectAllOk(voters);
+      // Each runner of the vote collects the 3 votes of its own round, never the intruder's value.
+      for (const a of voters) expect(JSON.parse(a.body.response)).to.deep.equal(["yes", "yes", "yes"]);
+      const honest = digestHex("votes:" + JSON.stringify(["yes", "yes", "yes"]));
+      expect(sharesOver(voters, "votes", honest)).to.have.length(3);
+      expect(combine(voters, "votes", requestId, foreign.pubkey)).to.equal(foreign.address);
+      // The intruder's own run never gets 2t+1 values in its round: it waits until its time is up.
+      const alone = answers.find((a) => a.node === intruder)!;
+      expect(alone.body.success).to.equal(false);
+      expect(alone.body.response ?? "").not.to.include("yes");
     });
   });
 

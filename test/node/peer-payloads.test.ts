@@ -2,6 +2,7 @@ import { expect } from "chai";
 
 import { InvalidRequestError } from "../../src/node/errors";
 import { ActionCoordinator, COLLECT_KIND, RUN_ONCE_KIND } from "../../src/node/actions/coordination";
+import { actionRound } from "../../src/node/actions/round";
 import type { PkpNode } from "../../src/node/node";
 import type { PeerHandler } from "../../src/node/peers/peers";
 import {
@@ -82,16 +83,25 @@ describe("peer payloads", () => {
 
   describe("the action coordinator's handlers", () => {
     const handlers = new Map<string, PeerHandler>();
-    const node = { peers: { on: (kind: string, h: PeerHandler) => handlers.set(kind, h) } };
-    new ActionCoordinator(node as unknown as PkpNode);
+    const me = { index: 1, nodeAddress: "0x" + "01".repeat(20), url: "n1", commsKey: new Uint8Array(32) };
+    const node = {
+      peers: { on: (kind: string, h: PeerHandler) => handlers.set(kind, h) },
+      validators: [me],
+      address: me.nodeAddress,
+      me,
+    };
+    const coordinator = new ActionCoordinator(node as unknown as PkpNode);
     const from = { index: 2 };
     const call = (kind: string, payload: unknown) =>
       Promise.resolve().then(() =>
         handlers.get(kind)!({ envelope: { payload } as never, from: from as never, secret: undefined }),
       );
+    const auth = { authSigAddress: "0x" + "aa".repeat(20), authMethodContexts: [] };
+    const roundOf = (requestId: string, cid: string) => actionRound({ requestId, cid, jsParams: {}, auth });
+    const round = roundOf("lit_00", "QmX");
 
     it("refuses a malformed runOnce query with a 400 naming the field", async () => {
-      const e = await call(RUN_ONCE_KIND, { requestId: "lit_00", name: 5 }).then(
+      const e = await call(RUN_ONCE_KIND, { requestId: "lit_00", round, name: 5 }).then(
         () => undefined,
         (x: unknown) => x,
       );
@@ -102,9 +112,58 @@ describe("peer payloads", () => {
       );
     });
 
+    it("refuses a runOnce query without a round, naming the field", async () => {
+      const e = await call(RUN_ONCE_KIND, { requestId: "lit_00", name: "price" }).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      expect((e as InvalidRequestError).status).to.equal(400);
+      expect((e as InvalidRequestError).shortMessage).to.equal(
+        `invalid ${RUN_ONCE_KIND} payload: round: Required`,
+      );
+    });
+
+    it("answers a runOnce query with the result of the follower's round", async () => {
+      const at = { requestId: "lit_01", round: roundOf("lit_01", "QmX") };
+      coordinator.recordRunOnce(at, "price", "42");
+      expect(await call(RUN_ONCE_KIND, { ...at, name: "price", waitMs: 0 })).to.deep.equal({
+        ok: true,
+        response: "42",
+      });
+    });
+
+    it("refuses a runOnce result from a different action under the same request id (RoundMismatch)", async () => {
+      const theirs = { requestId: "lit_02", round: roundOf("lit_02", "QmInline") };
+      const ours = { requestId: "lit_02", round: roundOf("lit_02", "QmX") };
+      coordinator.startRunOnce(theirs, "price");
+      // Refused at once, while the other run is still running (not after the 30 s wait), and after.
+      const early = (await call(RUN_ONCE_KIND, { ...ours, name: "price", waitMs: 30_000 })) as {
+        reason?: string;
+      };
+      expect(early.reason).to.equal("RoundMismatch");
+      coordinator.recordRunOnce(theirs, "price", "1");
+      const reply = (await call(RUN_ONCE_KIND, { ...ours, name: "price", waitMs: 30_000 })) as {
+        ok: boolean;
+        reason?: string;
+        error?: string;
+      };
+      expect(reply.ok).to.equal(false);
+      expect(reply.reason).to.equal("RoundMismatch");
+      expect(reply.error).to.match(/^round mismatch: /);
+      expect(reply).not.to.have.property("response");
+    });
+
+    it("bounds the rounds one request id and runOnce name may hold", () => {
+      for (let k = 0; k < 8; k++)
+        coordinator.startRunOnce({ requestId: "lit_03", round: roundOf("lit_03", `Qm${k}`) }, "n");
+      expect(() =>
+        coordinator.startRunOnce({ requestId: "lit_03", round: roundOf("lit_03", "Qm8") }, "n"),
+      ).to.throw(/too many different runs of "n"/);
+    });
+
     it("refuses a collected value over the limit, naming the field", async () => {
       const value = "x".repeat(MAX_COLLECT_VALUE_BYTES);
-      const e = await call(COLLECT_KIND, { requestId: "lit_00", name: "n", value }).then(
+      const e = await call(COLLECT_KIND, { round, name: "n", value }).then(
         () => undefined,
         (x: unknown) => x,
       );
@@ -115,9 +174,43 @@ describe("peer payloads", () => {
     });
 
     it("accepts a well-formed collected value", async () => {
-      expect(await call(COLLECT_KIND, { requestId: "lit_00", name: "n", value: { a: 1 } })).to.deep.equal({
+      expect(await call(COLLECT_KIND, { round, name: "n", value: { a: 1 } })).to.deep.equal({
         accepted: true,
       });
     });
+  });
+});
+
+describe("actionRound (what runOnce and broadcastAndCollect are keyed by)", () => {
+  const auth = { authSigAddress: "0x" + "aA".repeat(20), authMethodContexts: [] };
+  const base = { requestId: "lit_00", cid: "QmX", jsParams: { a: 1, b: [1, 2] }, auth };
+
+  it("is a 32-byte id that does not depend on the order of jsParams' keys or the address's case", () => {
+    const r = actionRound(base);
+    expect(r).to.match(/^0x[0-9a-f]{64}$/);
+    expect(actionRound({ ...base, jsParams: { b: [1, 2], a: 1 } })).to.equal(r);
+    expect(
+      actionRound({ ...base, auth: { ...auth, authSigAddress: auth.authSigAddress.toLowerCase() } }),
+    ).to.equal(r);
+  });
+
+  it("differs for another request id, action, jsParams or caller", () => {
+    const r = actionRound(base);
+    expect(actionRound({ ...base, requestId: "lit_01" })).not.to.equal(r);
+    expect(actionRound({ ...base, cid: "QmY" })).not.to.equal(r);
+    expect(actionRound({ ...base, jsParams: { a: 2, b: [1, 2] } })).not.to.equal(r);
+    expect(actionRound({ ...base, auth: { ...auth, authSigAddress: "0x" + "bb".repeat(20) } })).not.to.equal(
+      r,
+    );
+    const method = { authMethodType: 1, authMethodId: "0x01", lastRetrievedAt: "now" };
+    const withMethod = actionRound({ ...base, auth: { ...auth, authMethodContexts: [method] } });
+    expect(withMethod).not.to.equal(r);
+    // The time of each node's check is not part of it.
+    expect(
+      actionRound({
+        ...base,
+        auth: { ...auth, authMethodContexts: [{ ...method, lastRetrievedAt: "later" }] },
+      }),
+    ).to.equal(withMethod);
   });
 });

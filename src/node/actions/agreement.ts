@@ -1,6 +1,6 @@
 /**
  * `runOnce` and `broadcastAndCollect` inside an action: what the nodes running one action agree on,
- * through the node's ActionCoordinator (coordination.ts).
+ * through the node's ActionCoordinator (coordination.ts), within the run's round (round.ts).
  */
 import type { Capabilities, Capability } from "../sandbox";
 import { CapabilityError, params } from "./args";
@@ -17,15 +17,19 @@ export function coordinationCapabilities(ctx: RunContext): Capabilities {
       response?: unknown;
     };
     const name = typeof p.name === "string" && p.name.length <= 256 ? p.name : "default";
+    const at = { requestId: ctx.requestId, round: ctx.round };
     const leader = ctx.coordinator.runOnceLeader(ctx.requestId, name);
     const isLeader = ctx.coordinator.isMe(leader);
     if (p.stage === "elect") {
-      if (isLeader) return { leader: true };
+      if (isLeader) {
+        ctx.coordinator.startRunOnce(at, name);
+        return { leader: true };
+      }
       if (p.waitForResponse === false) return { leader: false, response: null };
-      return { leader: false, response: await ctx.coordinator.fetchRunOnce(ctx.requestId, name, waitLeft()) };
+      return { leader: false, response: await ctx.coordinator.fetchRunOnce(at, name, waitLeft()) };
     }
     if (p.stage === "result" && isLeader) {
-      ctx.coordinator.recordRunOnce(ctx.requestId, name, p.response);
+      ctx.coordinator.recordRunOnce(at, name, p.response);
       return null;
     }
     throw new CapabilityError("runOnce: unexpected call");
@@ -34,7 +38,7 @@ export function coordinationCapabilities(ctx: RunContext): Capabilities {
     const p = params(args, "broadcastAndCollect");
     if (typeof p.name !== "string" || p.name.length === 0 || p.name.length > 256 || p.name.startsWith("\0"))
       throw new CapabilityError("broadcastAndCollect: name must be a string of 1..256 characters");
-    return ctx.coordinator.broadcastAndCollect(ctx.requestId, `user/${p.name}`, p.value ?? null, waitLeft());
+    return ctx.coordinator.broadcastAndCollect(ctx.round, `user/${p.name}`, p.value ?? null, waitLeft());
   };
 
   return { runOnce, broadcastAndCollect };

@@ -7,6 +7,7 @@ import type { ShareVerificationData, SignedDataEntry } from "../../protocol";
 import type { Authenticated } from "../auth";
 import type { PkpNode } from "../node";
 import type { ActionCoordinator } from "./coordination";
+import type { RoundId } from "./round";
 
 /** What of a node the host functions use. */
 export type ActionNode = Pick<
@@ -33,6 +34,11 @@ export interface RunContext {
   readonly node: ActionNode;
   readonly coordinator: ActionCoordinator;
   readonly requestId: string;
+  /**
+   * What `runOnce` and `broadcastAndCollect` are keyed by (round.ts: the request id, the top-level
+   * action's CID, its jsParams and its caller, hashed): only nodes running the same share it.
+   */
+  readonly round: RoundId;
   readonly auth: Authenticated;
   /** CIDs of the running action and its parents; the running one last. */
   readonly stack: readonly string[];

@@ -221,7 +221,7 @@ async function decryptCall(ctx: RunContext, fn: string, args: unknown, single: b
     refusal = e as Error;
     mine = { index: key.index, refused: refusal.message.slice(0, 1000) };
   }
-  const collected = ctx.coordinator.broadcastAndCollect(ctx.requestId, name, mine, waitMs);
+  const collected = ctx.coordinator.broadcastAndCollect(ctx.round, name, mine, waitMs);
   if (refusal !== undefined) {
     void collected.catch(() => undefined);
     throw refusal;

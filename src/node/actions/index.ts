@@ -33,6 +33,7 @@ export {
   type SignedDataEntry,
 } from "./context";
 export { ActionCoordinator } from "./coordination";
+export { actionRound, type RoundId, type RoundInputs } from "./round";
 export { checkActionSigning } from "./signing";
 
 /** Child actions by CID: `call({ipfsId, params})`, at most 5 deep. */

@@ -124,7 +124,7 @@ export function signingCapabilities(ctx: RunContext): Capabilities {
     const { sigName, pubkey, hash, r } = await share(ctx, fn, args, digestOf(fn), false);
     const mine = r.member ? { index: r.index, share: r.share.share, bigR: r.share.bigR } : { index: r.index };
     const all = (await ctx.coordinator.broadcastAndCollect(
-      ctx.requestId,
+      ctx.round,
       `\0combine/${sigName}`,
       mine,
       waitLeft(),

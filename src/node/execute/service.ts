@@ -31,6 +31,7 @@ import type { ExecuteAnswer, ExecuteRequest, ExecuteResponse } from "../wire";
 import { DEFAULT_WIRE_LIMITS } from "../wire";
 import {
   ActionCoordinator,
+  actionRound,
   buildCapabilities,
   codeByCid,
   destroyChainProviders,
@@ -187,20 +188,22 @@ export class ExecuteService {
       deadline,
       capabilities: (stack) => buildCapabilities({ ...ctx, stack }),
     });
+    const jsParams = (body.jsParams ?? {}) as Record<string, unknown>;
+    if (typeof jsParams !== "object" || jsParams === null || Array.isArray(jsParams))
+      throw new InvalidRequestError("jsParams must be an object", { reason: "MalformedJsParams" });
     const ctx: RunContext = {
       node: this.node,
       coordinator: this.coordinator,
       requestId,
+      // runOnce and broadcastAndCollect are shared only with nodes running this action on these
+      // inputs for this caller (a client may send each node a different body under one request id).
+      round: actionRound({ requestId, cid: action.cid, jsParams, auth: authContext([action.cid]) }),
       auth,
       stack: [action.cid],
       deadline,
       outputs,
       runChild,
     };
-
-    const jsParams = (body.jsParams ?? {}) as Record<string, unknown>;
-    if (typeof jsParams !== "object" || jsParams === null || Array.isArray(jsParams))
-      throw new InvalidRequestError("jsParams must be an object", { reason: "MalformedJsParams" });
     const started = Date.now();
     const result = await this.pool.runAction({
       code: action.code,

@@ -22,19 +22,22 @@ const hex0x = (maxBytes: number) =>
 const requestId = z.string().min(1).max(128);
 /** A run-once, collect or signature name. */
 const name = z.string().max(256);
+/** The round of an action run (src/node/actions/round.ts): keccak256 hex with 0x. */
+const round = z.string().regex(/^0x[0-9a-f]{64}$/, "must be a 32-byte round id (0x and lowercase hex)");
 
-/** `action-runonce`: a follower asks the leader for the result of `runOnce(name)`. */
+/** `action-runonce`: a follower asks the leader for the result of `runOnce(name)` in its own round. */
 export const runOnceQuerySchema = z.object({
   requestId,
+  round,
   name,
   /** How long the leader may wait for its own run (clamped to 0..60 s). */
   waitMs: z.number().optional(),
 });
 export type RunOnceQuery = z.infer<typeof runOnceQuerySchema>;
 
-/** `action-collect`: one node's value of `broadcastAndCollect(name)`. */
+/** `action-collect`: one node's value of `broadcastAndCollect(name)` in its round. */
 export const collectPayloadSchema = z.object({
-  requestId,
+  round,
   name,
   value: z.unknown().superRefine((value, ctx) => {
     const size = new TextEncoder().encode(JSON.stringify(value) ?? "").length;

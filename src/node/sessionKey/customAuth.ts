@@ -16,7 +16,7 @@ import { InvalidRequestError, NotPermittedError, UnauthorizedError } from "../er
 import { permittedAuthMethod, type PermittedAuthMethod } from "../permissions";
 import type { ExecuteService } from "../execute";
 import { codeByCid, inlineCode } from "../actions/code";
-import { buildCapabilities, type RunContext, type RunOutputs } from "../actions";
+import { actionRound, buildCapabilities, type RunContext, type RunOutputs } from "../actions";
 import type { PkpNode } from "../node";
 import {
   DEFAULT_LIMITS,
@@ -61,6 +61,7 @@ export function executorCustomAuthRunner(node: PkpNode, execute: ExecuteService)
       node,
       coordinator: execute.coordinator,
       requestId: r.requestId,
+      round: actionRound({ requestId: r.requestId, cid: r.cid, jsParams: r.jsParams, auth: r.auth }),
       // No session signature comes with custom auth: the action acts for nobody.
       auth: { via: "session", address: ZeroAddress, expiresAt: new Date(deadline), capabilities: [] },
       stack: [r.cid],
