@@ -35,10 +35,12 @@ import {
   type RecapAbility,
   type RequiredCapability,
 } from "./context";
+import { singleUseKey, type SingleUseToken } from "./singleUse";
 import { capabilityAuthSigSchema, hex, malformed, verifyUserAuthSig } from "./userAuthSig";
 
 export * from "./capabilities";
 export * from "./context";
+export * from "./singleUse";
 export { isSessionCapability, type SiweRole } from "./userAuthSig";
 
 // ---------------------------------------------------------------------------------------------
@@ -249,7 +251,15 @@ export interface VerifiedAuthMethod {
   /** For EthWallet: the wallet address. */
   address: string;
   expiresAt: Date;
+  /** What the node spends when it grants a request with this auth method (see singleUse.ts). */
+  singleUse: SingleUseToken;
 }
+
+/**
+ * How long a node remembers a spent EthWallet auth method at most: past its expiration it is refused
+ * anyway, and past 31 days its nonce is (a SIWE nonce may be a block at most 30 days old).
+ */
+export const AUTH_METHOD_MAX_RETENTION_MS = 31 * 24 * 3600 * 1000;
 
 /**
  * Checks one auth method and returns the id the chain knows it by. EthWallet (type 1): the access
@@ -257,6 +267,7 @@ export interface VerifiedAuthMethod {
  * that is not a session capability (a SIWE delegating to a session key, as found in every session
  * signature: `SessionCapabilityAsAuthMethod`); its id is `keccak256(utf8("<checksummed
  * address>:lit"))`, as Lit computes it. Other types need their identity providers and are refused.
+ * The caller spends `singleUse` when it grants the request (`UsedAuthMethods.consume`).
  */
 export async function verifyAuthMethod(
   authMethod: { authMethodType: number; accessToken: string },
@@ -286,10 +297,19 @@ export async function verifyAuthMethod(
     });
   }
   const user = await verifyUserAuthSig(shape.data, ctx, { as: "auth method" });
+  const retainedUntil = Math.min(
+    user.expiration.getTime(),
+    ctx.now().getTime() + AUTH_METHOD_MAX_RETENTION_MS,
+  );
   return {
     authMethodType: AUTH_METHOD_TYPE.EthWallet,
     authMethodId: keccak256(toUtf8Bytes(`${user.address}:lit`)),
     address: user.address,
     expiresAt: user.expiration,
+    singleUse: {
+      key: singleUseKey("ethwallet", toUtf8Bytes(shape.data.signedMessage)),
+      until: new Date(retainedUntil),
+      what: `the EthWallet auth method of ${user.address}`,
+    },
   };
 }
