@@ -8,7 +8,7 @@
  *    (or `lit-accesscontrolcondition://*`); a wallet AuthSig must not be a session capability
  *    (`lit:session:…`, lifted from someone's session signatures) and must name one of
  *    `walletAuthSigChainIds`; without a ReCap it grants decryption of whatever its wallet may decrypt
- *    (what Lit's client sends: docs/compatibility.md, "Wallet AuthSigs");
+ *    (what Lit's client sends: docs/compatibility.md, "Wallet AuthSigs and auth methods");
  * 4. the conditions, evaluated for the requester's address at the latest block;
  * 5. only then this node's share `x_i·H(identity)` of the network key's signature on
  *    `lit-accesscontrolcondition://<hex sha256 of the canonical conditions>/<dataToEncryptHash>`, in
