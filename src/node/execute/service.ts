@@ -17,6 +17,7 @@ import {
   nodeAuthContext,
   verifyAuthMethod,
   type AuthContext,
+  type VerifiedAuthMethod,
 } from "../auth";
 import { InvalidRequestError, InternalError } from "../errors";
 import type { PkpNode } from "../node";
@@ -151,7 +152,7 @@ export class ExecuteService {
     // The action sees the auth methods as `Lit.Auth.authMethodContexts`, and may grant on them: each
     // is verified (never a session capability), then spent on this node before the action runs.
     const authMethodContexts: Record<string, unknown>[] = [];
-    const verified = [];
+    const verified: VerifiedAuthMethod[] = [];
     for (const m of body.authMethods ?? []) verified.push(await verifyAuthMethod(m, authCtx));
     this.node.usedAuthMethods.consume(verified.map((v) => v.singleUse));
     for (const v of verified) {
