@@ -8,7 +8,14 @@
 import { Wallet } from "ethers";
 import type { Logger } from "pino";
 
-import { AuthCache, authenticate, nodeAuthContext, pkpSigningCapability, type Authenticated } from "./auth";
+import {
+  AuthCache,
+  UsedAuthMethods,
+  authenticate,
+  nodeAuthContext,
+  pkpSigningCapability,
+  type Authenticated,
+} from "./auth";
 import { Coordinator } from "./background/coordinator";
 import { Liveness } from "./background/liveness";
 import { PresignPool } from "./background/presignPool";
@@ -57,6 +64,8 @@ export class PkpNode {
   readonly coordinator: Coordinator;
   readonly signing: SigningSessions;
   readonly #authCache = new AuthCache();
+  /** Auth methods (EthWallet SIWEs, WebAuthn assertions) this node has granted a request with. */
+  readonly usedAuthMethods = new UsedAuthMethods();
   #timers: NodeJS.Timeout[] = [];
   #stopped = false;
 

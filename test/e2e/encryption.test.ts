@@ -14,9 +14,11 @@ import { Contract, ContractFactory, Wallet, parseEther, randomBytes, type Signer
 import { LitNodeClientNodeJs } from "@lit-protocol/lit-node-client-nodejs";
 import {
   LitAccessControlConditionResource,
+  createSiweMessage,
   createSiweMessageWithRecaps,
   generateAuthSig,
 } from "@lit-protocol/auth-helpers";
+import { SiweMessage } from "siwe";
 import { LIT_ABILITY } from "@lit-protocol/constants";
 
 import type { Network } from "../../src/network";
@@ -473,6 +475,88 @@ describe("decryption with access control conditions (4 real nodes)", function ()
     });
   });
 
+  describe("a plain wallet AuthSig (a SIWE signed by the wallet, no session)", () => {
+    const accessControlConditions = () => balanceAtLeast(parseEther("1"));
+
+    /** POSTs `/web/encryption/sign/` to every node with `authSig`; each node's status and body. */
+    async function signEverywhere(authSig: unknown) {
+      const requestId = `lit_${Buffer.from(randomBytes(8)).toString("hex")}`;
+      return Promise.all(
+        client.nodes.map(async ({ url }) => {
+          const res = await fetch(`${url}/web/encryption/sign/`, {
+            method: "POST",
+            headers: { "content-type": "application/json", "X-Request-Id": requestId },
+            body: JSON.stringify({
+              accessControlConditions: accessControlConditions(),
+              dataToEncryptHash: "ab".repeat(32),
+              chain: CHAIN,
+              authSig,
+              epoch: Number(client.epoch.number),
+            }),
+          });
+          return { url, status: res.status, body: (await res.json()) as Record<string, unknown> };
+        }),
+      );
+    }
+
+    function refusedEverywhere(answers: Awaited<ReturnType<typeof signEverywhere>>, reason: string) {
+      expect(answers).to.have.length(client.nodes.length);
+      for (const a of answers) {
+        expect(a.status, a.url).to.equal(401);
+        expect(a.body.errorKind).to.equal("Unauthorized");
+        expect(a.body.errorCode).to.equal("Unauthorized");
+        expect(a.body.details).to.include(`reason: ${reason}`);
+        expect(a.body).to.not.have.property("signatureShare");
+      }
+    }
+
+    async function holderSiwe(fields: { domain: string; uri: string; chainId: number }) {
+      const now = new Date();
+      const message = new SiweMessage({
+        ...fields,
+        address: holder.address,
+        statement: "Sign in",
+        version: "1",
+        nonce: (await admin.provider!.getBlock("latest"))!.hash!,
+        issuedAt: now.toISOString(),
+        expirationTime: new Date(now.getTime() + 3600_000).toISOString(),
+      }).prepareMessage();
+      return {
+        sig: await holder.signMessage(message),
+        derivedVia: "web3.eth.personal.sign",
+        signedMessage: message,
+        address: holder.address,
+      };
+    }
+
+    it("refuses a session capability offered as a wallet AuthSig for decryption", async () => {
+      // The holder's wallet capability, which every node (and anyone on the path) sees inside the
+      // holder's session signatures.
+      const capability = JSON.parse(holderSigs[client.nodes[0].url].signedMessage).capabilities[0];
+      expect(new SiweMessage(capability.signedMessage).uri).to.match(/^lit:session:/);
+      refusedEverywhere(await signEverywhere(capability), "SessionCapabilityAsWalletAuthSig");
+    });
+
+    it("refuses a SIWE for another chain as a wallet AuthSig", async () => {
+      const polygon = await holderSiwe({
+        domain: "evil.example",
+        uri: "https://evil.example/",
+        chainId: 137,
+      });
+      refusedEverywhere(await signEverywhere(polygon), "SiweChainNotAccepted");
+    });
+
+    it("releases shares for a wallet AuthSig on Lit's default chain and on the node's own chain", async () => {
+      for (const chainId of [1, 31337]) {
+        const authSig = await holderSiwe({ domain: "localhost", uri: "https://localhost/login", chainId });
+        for (const a of await signEverywhere(authSig)) {
+          expect(a.status, JSON.stringify(a.body)).to.equal(200);
+          expect(a.body).to.have.property("signatureShare");
+        }
+      }
+    });
+  });
+
   describe("Lit's own client (@lit-protocol/lit-node-client-nodejs 7.4.0)", () => {
     let lit: LitNodeClientNodeJs;
     let litSigs: Awaited<ReturnType<LitNodeClientNodeJs["getSessionSigs"]>>;
@@ -573,6 +657,27 @@ describe("decryption with access control conditions (4 real nodes)", function ()
         sessionSigs: litSigs,
       } as never);
       expect(new TextDecoder().decode(decryptedData)).to.equal("unified through Lit");
+    });
+
+    it("decrypts with a plain wallet AuthSig made with Lit's defaults (createSiweMessage, generateAuthSig)", async () => {
+      const data = new TextEncoder().encode("a wallet AuthSig, no session");
+      const enc = await lit.encrypt({
+        accessControlConditions: accessControlConditions(),
+        dataToEncrypt: data,
+      });
+      const toSign = await createSiweMessage({
+        walletAddress: holder.address,
+        nonce: await lit.getLatestBlockhash(),
+        litNodeClient: lit,
+      });
+      const authSig = await generateAuthSig({ signer: holder, toSign });
+      const { decryptedData } = await lit.decrypt({
+        accessControlConditions: accessControlConditions(),
+        ...enc,
+        chain: CHAIN,
+        authSig,
+      });
+      expect(new TextDecoder().decode(decryptedData)).to.equal("a wallet AuthSig, no session");
     });
 
     it("is refused for a user who does not meet the conditions", async () => {

@@ -83,6 +83,25 @@ function refusedEverywhere(error: Error, client: NetworkClient, reason: string, 
   }
 }
 
+/** POSTs to `route` of every node of `client`, the body made per node; each node's status and JSON body. */
+async function postEveryNode(
+  client: NetworkClient,
+  route: string,
+  bodyFor: (url: string) => unknown,
+): Promise<{ url: string; status: number; body: Record<string, unknown> }[]> {
+  const requestId = `lit_${Buffer.from(randomBytes(8)).toString("hex")}`;
+  return Promise.all(
+    client.nodes.map(async ({ url }) => {
+      const res = await fetch(`${url}${route}`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "X-Request-Id": requestId },
+        body: JSON.stringify(bodyFor(url)),
+      });
+      return { url, status: res.status, body: (await res.json()) as Record<string, unknown> };
+    }),
+  );
+}
+
 /** A WebAuthn authenticator with one P-256 credential, making real assertions. */
 class TestAuthenticator {
   readonly secret = p256.utils.randomPrivateKey();
@@ -221,6 +240,96 @@ describe("PKP sessions on a local network of 4 nodes (real processes)", function
       );
       expect(error).to.be.instanceOf(QuorumNotReachedError);
       refusedEverywhere(error, client, "AuthMethodNotPermitted");
+    });
+
+    it("refuses an EthWallet auth method lifted from another session", async () => {
+      // The user's wallet session, as any node it is sent to (or anyone on the path) sees it; one
+      // for signing with the PKP, and one that asked only to run Lit Actions.
+      for (const requests of [
+        signing(pkp.tokenId),
+        [requestAbility(litActionResource("*"), "lit-action-execution")],
+      ]) {
+        const { sessionSigs } = await getSessionSigs({
+          signer: user,
+          nodeUrls: client.nodes.map((x) => x.url),
+          latestBlockhash: await latest(),
+          resourceAbilityRequests: requests,
+        });
+        const capability = JSON.parse(sessionSigs[client.nodes[0].url].signedMessage).capabilities[0];
+        expect(capability.derivedVia).to.equal("web3.eth.personal.sign");
+        expect(new SiweMessage(capability.signedMessage).uri).to.match(/^lit:session:/);
+        // The attacker asks every node for a PKP session on a session key of its own (our SDK makes
+        // a fresh one), showing that capability as the permitted wallet's auth method.
+        const error = await expectRejection(
+          getPkpSessionSigs({
+            client,
+            pkpPublicKey: pkp.pubkey,
+            authMethods: [{ authMethodType: 1, accessToken: JSON.stringify(capability) }],
+            resourceAbilityRequests: signing(pkp.tokenId),
+          }),
+        );
+        expect(error).to.be.instanceOf(QuorumNotReachedError);
+        refusedEverywhere(error, client, "SessionCapabilityAsAuthMethod", 401);
+      }
+    });
+
+    it("refuses an auth method used twice on one node", async () => {
+      const authMethod = await ethWalletAuthMethod({ signer: user, latestBlockhash: await latest() });
+      const first = await getPkpSessionSigs({
+        client,
+        pkpPublicKey: pkp.pubkey,
+        authMethods: [authMethod],
+        resourceAbilityRequests: signing(pkp.tokenId),
+      });
+      expect(first.failures).to.deep.equal([]);
+      const error = await expectRejection(
+        getPkpSessionSigs({
+          client,
+          pkpPublicKey: pkp.pubkey,
+          authMethods: [authMethod],
+          resourceAbilityRequests: signing(pkp.tokenId),
+        }),
+      );
+      expect(error).to.be.instanceOf(QuorumNotReachedError);
+      refusedEverywhere(error, client, "AuthMethodAlreadyUsed", 401);
+    });
+
+    it("refuses a lifted session capability as a Lit Action's auth method, and one shown twice", async () => {
+      const code = "Lit.Actions.setResponse({ response: JSON.stringify(Lit.Auth.authMethodContexts) });";
+      const { sessionSigs } = await getSessionSigs({
+        signer: owner,
+        nodeUrls: client.nodes.map((x) => x.url),
+        latestBlockhash: await latest(),
+        resourceAbilityRequests: [requestAbility(litActionResource("*"), "lit-action-execution")],
+      });
+      const victim = await getSessionSigs({
+        signer: user,
+        nodeUrls: client.nodes.map((x) => x.url),
+        latestBlockhash: await latest(),
+        resourceAbilityRequests: signing(pkp.tokenId),
+      });
+      const lifted = JSON.parse(victim.sessionSigs[client.nodes[0].url].signedMessage).capabilities[0];
+      const execute = (authMethod: AuthMethod) =>
+        postEveryNode(client, "/web/execute/v1", (url) => ({
+          code: Buffer.from(code).toString("base64"),
+          authSig: sessionSigs[url],
+          authMethods: [authMethod],
+          epoch: Number(client.epoch.number),
+        }));
+      for (const answer of await execute({ authMethodType: 1, accessToken: JSON.stringify(lifted) })) {
+        expect(answer.status, answer.url).to.equal(401);
+        expect(answer.body.details).to.include("reason: SessionCapabilityAsAuthMethod");
+      }
+      const authMethod = await ethWalletAuthMethod({ signer: user, latestBlockhash: await latest() });
+      for (const answer of await execute(authMethod)) {
+        expect(answer.status, JSON.stringify(answer.body)).to.equal(200);
+        const contexts = JSON.parse(String(answer.body.response)) as { userId: string }[];
+        expect(contexts.map((c) => c.userId)).to.deep.equal([user.address]);
+      }
+      for (const answer of await execute(authMethod)) {
+        expect(answer.status, answer.url).to.equal(401);
+        expect(answer.body.details).to.include("reason: AuthMethodAlreadyUsed");
+      }
     });
 
     it("refuses a PKP session used for another PKP, and one replayed to another node", async () => {
@@ -438,6 +547,31 @@ describe("PKP sessions on a local network of 4 nodes (real processes)", function
       expect(await provider.getBalance(to)).to.equal(parseEther("0.25"));
     });
 
+    it("refuses a replayed WebAuthn assertion, also with its signature re-encoded (s to n - s)", async () => {
+      const assertion = authenticator.assertion(webAuthnChallenge(await latest()));
+      const first = await webAuthnSession(webAuthnAuthMethod(assertion));
+      expect(first.failures).to.deep.equal([]);
+      refusedEverywhere(
+        await expectRejection(webAuthnSession(webAuthnAuthMethod(assertion))),
+        client,
+        "AuthMethodAlreadyUsed",
+        401,
+      );
+      const der = Buffer.from(assertion.response.signature, "base64url");
+      const sig = p256.Signature.fromDER(der);
+      const flipped = new p256.Signature(sig.r, p256.CURVE.n - sig.s).toDERRawBytes();
+      const malleated = {
+        ...assertion,
+        response: { ...assertion.response, signature: Buffer.from(flipped).toString("base64url") },
+      };
+      refusedEverywhere(
+        await expectRejection(webAuthnSession(webAuthnAuthMethod(malleated))),
+        client,
+        "AuthMethodAlreadyUsed",
+        401,
+      );
+    });
+
     it("refuses an assertion signed by another key", async () => {
       const impostor = new TestAuthenticator();
       const forged = impostor.assertion(webAuthnChallenge(await latest()));
@@ -628,9 +762,11 @@ describe("PKP sessions on a local network of 4 nodes (real processes)", function
       const sig = await lit.pkpSign({ toSign: digest, pubKey: pkp.pubkey, sessionSigs: ours.sessionSigs });
       expect(recoverAddress(digest, sig.signature)).to.equal(pkp.ethAddress);
 
+      // Each node takes an auth method once: a second session needs a fresh one.
+      const another = await ethWalletAuthMethod({ signer: user, latestBlockhash: await latest() });
       const theirs = (await lit.getPkpSessionSigs({
         pkpPublicKey: pkp.pubkey,
-        authMethods: [authMethod],
+        authMethods: [another],
         resourceAbilityRequests: [{ resource: new LitPKPResource("*"), ability: LIT_ABILITY.PKPSigning }],
       })) as unknown as SessionSigs;
       const d2 = keccak256("0x06");

@@ -1,8 +1,16 @@
 import { expect } from "chai";
-import { Wallet, hexlify, randomBytes } from "ethers";
+import { Signature, Wallet, hexlify, randomBytes } from "ethers";
 import { SiweMessage } from "siwe";
 import { getEthAuthMethodId } from "@lit-protocol/contracts-sdk/src/lib/auth-utils";
 import { verifyAuthMethod, type AuthContext } from "../../src/node/auth";
+import {
+  attenuationsFor,
+  encodeRecap,
+  getSessionSigs,
+  pkpResource,
+  recapStatement,
+  requestAbility,
+} from "../../src/sdk/session";
 import {
   InvalidRequestError,
   NodeError,
@@ -61,12 +69,54 @@ describe("verifyAuthMethod", () => {
       const wallet = new Wallet(hexlify(randomBytes(32)));
       const authMethod = { authMethodType: 1, accessToken: JSON.stringify(await walletAuthSig(wallet)) };
       const verified = await verifyAuthMethod(authMethod, ctx);
-      expect(verified).to.deep.equal({
+      expect(verified).to.deep.include({
         authMethodType: 1,
         authMethodId: getEthAuthMethodId(authMethod),
         address: wallet.address,
         expiresAt: new Date(T0.getTime() + 24 * HOUR),
       });
+      expect(verified.singleUse.until).to.deep.equal(new Date(T0.getTime() + 24 * HOUR));
+    });
+
+    it("names the signed SIWE as what is spent, whatever the encoding of its signature", async () => {
+      const wallet = new Wallet(hexlify(randomBytes(32)));
+      const token = await walletAuthSig(wallet);
+      const a = await verifyAuthMethod({ authMethodType: 1, accessToken: JSON.stringify(token) }, ctx);
+      // The same signature as a compact (EIP-2098) one recovers the same signer.
+      const compact = { ...token, sig: Signature.from(token.sig).compactSerialized };
+      const b = await verifyAuthMethod({ authMethodType: 1, accessToken: JSON.stringify(compact) }, ctx);
+      expect(b.singleUse.key).to.equal(a.singleUse.key);
+      const other = await walletAuthSig(wallet, { statement: "another sign-in" });
+      const c = await verifyAuthMethod({ authMethodType: 1, accessToken: JSON.stringify(other) }, ctx);
+      expect(c.singleUse.key).to.not.equal(a.singleUse.key);
+    });
+
+    it("refuses an EthWallet auth method lifted from another session's capabilities", async () => {
+      const wallet = new Wallet(hexlify(randomBytes(32)));
+      const { sessionSigs } = await getSessionSigs({
+        signer: wallet,
+        nodeUrls: [ctx.nodeUrl],
+        latestBlockhash: BLOCKHASH,
+        resourceAbilityRequests: [requestAbility(pkpResource("*"), "pkp-signing")],
+        expiration: new Date(T0.getTime() + 24 * HOUR),
+        now: () => T0,
+      });
+      const capability = JSON.parse(sessionSigs[ctx.nodeUrl].signedMessage).capabilities[0];
+      await refusal(JSON.stringify(capability), "SessionCapabilityAsAuthMethod", UnauthorizedError);
+      // Without its ReCap, a SIWE for a session key is still not a sign-in.
+      const bare = await walletAuthSig(wallet, { uri: `lit:session:${"ab".repeat(32)}` });
+      await refusal(JSON.stringify(bare), "SessionCapabilityAsAuthMethod", UnauthorizedError);
+    });
+
+    it("refuses a SIWE whose ReCap delegates to a key, and accepts one delegating to a web origin", async () => {
+      const wallet = new Wallet(hexlify(randomBytes(32)));
+      const att = attenuationsFor([requestAbility(pkpResource("*"), "pkp-signing")]);
+      const recap = { statement: recapStatement(att), resources: [encodeRecap(att)] };
+      const toKey = await walletAuthSig(wallet, { ...recap, uri: "lit:capability:delegation" });
+      await refusal(JSON.stringify(toKey), "SessionCapabilityAsAuthMethod", UnauthorizedError);
+      const toApp = await walletAuthSig(wallet, recap);
+      const v = await verifyAuthMethod({ authMethodType: 1, accessToken: JSON.stringify(toApp) }, ctx);
+      expect(v.address).to.equal(wallet.address);
     });
 
     it("refuses a token signed by another wallet", async () => {

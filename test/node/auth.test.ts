@@ -650,7 +650,8 @@ describe("authenticate", () => {
     it("still checks its signature, nonce, expiry and any ReCap it carries", async () => {
       const wallet = randomWallet();
       const allow = { allowWalletAuthSig: true };
-      const good = await customWalletAuthSig(wallet, {});
+      const login = { uri: "https://localhost/login" };
+      const good = await customWalletAuthSig(wallet, login);
       await refusal(
         { ...good, sig: await randomWallet().signMessage(good.signedMessage) },
         pkpSigningCapability(TOKEN),
@@ -668,7 +669,7 @@ describe("authenticate", () => {
         allow,
       );
       await refusal(
-        await customWalletAuthSig(wallet, { nonce: hexlify(randomBytes(32)) }),
+        await customWalletAuthSig(wallet, { ...login, nonce: hexlify(randomBytes(32)) }),
         pkpSigningCapability(TOKEN),
         context(),
         UnauthorizedError,
@@ -685,6 +686,7 @@ describe("authenticate", () => {
       );
       const att = attenuationsFor([signing(0x1n)]);
       const narrow = await customWalletAuthSig(wallet, {
+        ...login,
         statement: recapStatement(att),
         resources: [encodeRecap(att)],
       });
@@ -696,6 +698,68 @@ describe("authenticate", () => {
         "CapabilityForOtherResource",
         allow,
       );
+    });
+
+    it("refuses a session capability offered as a wallet AuthSig (lifted from session signatures)", async () => {
+      const decryption = decryptionCapability("ab".repeat(32), "cd".repeat(32));
+      const allow = { allowWalletAuthSig: true };
+      const { sessionSigs } = await session({
+        requests: [
+          requestAbility(accessControlConditionResource("*"), "access-control-condition-decryption"),
+        ],
+      });
+      const lifted = JSON.parse(sessionSigs[NODE].signedMessage).capabilities[0];
+      await refusal(
+        lifted,
+        decryption,
+        context(),
+        UnauthorizedError,
+        "SessionCapabilityAsWalletAuthSig",
+        allow,
+      );
+      // Without a ReCap, or with its scheme in capitals, it still delegates to a session key.
+      const wallet = randomWallet();
+      for (const uri of ["lit:session:" + "ab".repeat(32), "LIT:SESSION:" + "ab".repeat(32)]) {
+        const bare = await customWalletAuthSig(wallet, { uri });
+        await refusal(
+          bare,
+          decryption,
+          context(),
+          UnauthorizedError,
+          "SessionCapabilityAsWalletAuthSig",
+          allow,
+        );
+      }
+      // A ReCap delegating to a key (not a web origin) is a delegation too.
+      const att = attenuationsFor([
+        requestAbility(accessControlConditionResource("*"), "access-control-condition-decryption"),
+      ]);
+      const toKey = await customWalletAuthSig(wallet, {
+        uri: "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK",
+        statement: recapStatement(att),
+        resources: [encodeRecap(att)],
+      });
+      await refusal(
+        toKey,
+        decryption,
+        context(),
+        UnauthorizedError,
+        "SessionCapabilityAsWalletAuthSig",
+        allow,
+      );
+    });
+
+    it("refuses a SIWE for another chain as a wallet AuthSig where the route lists its chains", async () => {
+      const decryption = decryptionCapability("ab".repeat(32), "cd".repeat(32));
+      const wallet = randomWallet();
+      const options = { allowWalletAuthSig: true, walletChainIds: [1, 31337] };
+      const polygon = await customWalletAuthSig(wallet, { uri: "https://evil.example/", chainId: 137 });
+      await refusal(polygon, decryption, context(), UnauthorizedError, "SiweChainNotAccepted", options);
+      for (const chainId of [1, 31337]) {
+        const ok = await customWalletAuthSig(wallet, { uri: "https://localhost/login", chainId });
+        const auth = await authenticate(ok, decryption, context(), options);
+        expect(auth).to.deep.include({ via: "wallet", address: wallet.address });
+      }
     });
   });
 

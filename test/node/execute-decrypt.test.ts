@@ -292,6 +292,15 @@ describe("decryption inside Lit Actions (4 real nodes: checkConditions, encrypt,
         expect(JSON.stringify(a.body.error)).to.contain("conditions must be an array");
       }
     });
+
+    it("refuses a session capability offered as a wallet AuthSig (lifted from session signatures)", async () => {
+      const conditions = balanceAtLeast(parseEther("1"));
+      const lifted = JSON.parse(holderSigs[client.nodes[0].url].signedMessage).capabilities[0];
+      for (const a of await execute(code, { conditions, authSig: lifted }, strangerSigs)) {
+        expect(a.body.success).to.equal(false);
+        expect(JSON.stringify(a.body.error)).to.contain("authSig is a session capability");
+      }
+    });
   });
 
   describe("encrypt", () => {

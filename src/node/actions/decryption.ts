@@ -24,11 +24,13 @@
  */
 import { createHash } from "node:crypto";
 import { getAddress, isHexString, verifyMessage } from "ethers";
+import { SiweMessage } from "siwe";
 import { combineAndVerify, combineShares, decodeShare, encodeShareHex, signShare } from "../../crypto/bls";
 import type { BlsSignatureShare } from "../../crypto/bls";
 import { CONDITION_KINDS, type ConditionKind } from "../../crypto/conditions";
 import { blsG1Group } from "../../crypto/group";
 import { decrypt as ibeDecrypt, encrypt as ibeEncrypt } from "../../crypto/ibe";
+import { isSessionCapability } from "../auth";
 import { ConditionChains, checkConditions as checkAll, evaluateConditions } from "../conditions";
 import { createActionConditionRunner, type ActionConditionRunner } from "./actionConditions";
 import { decryptionRequest, type DecryptionRequest } from "../conditions";
@@ -128,9 +130,22 @@ function hashArg(value: unknown, fn: string): string {
   return value.toLowerCase();
 }
 
+/** Whether a signed message is a session capability: a SIWE delegating to a session key. */
+function delegatesToSession(signedMessage: string): boolean {
+  if (/^URI: lit:session:/im.test(signedMessage)) return true;
+  let siwe: SiweMessage;
+  try {
+    siwe = new SiweMessage(signedMessage);
+  } catch {
+    return false;
+  }
+  return isSessionCapability(siwe);
+}
+
 /**
  * The address conditions are evaluated for: the session's, or a given wallet AuthSig's (its signature
- * must recover to its address and its SIWE message must not have expired).
+ * must recover to its address, its SIWE message must not have expired, and it must not be a session
+ * capability, which every node sees inside its wallet's session signatures).
  */
 function requesterOf(ctx: RunContext, authSig: unknown, fn: string): string {
   if (authSig === undefined || authSig === null) return ctx.auth.address;
@@ -151,6 +166,8 @@ function requesterOf(ctx: RunContext, authSig: unknown, fn: string): string {
     throw new CapabilityError(
       `${fn}: authSig is not signed by ${getAddress(a.address)} (it recovers to ${signer})`,
     );
+  if (delegatesToSession(a.signedMessage))
+    throw new CapabilityError(`${fn}: authSig is a session capability, not a wallet AuthSig`);
   const expiry = /^Expiration Time: (.+)$/m.exec(a.signedMessage)?.[1];
   if (expiry !== undefined && !(new Date(expiry).getTime() > Date.now()))
     throw new CapabilityError(`${fn}: authSig expired at ${expiry}`);

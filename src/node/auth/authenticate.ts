@@ -10,7 +10,9 @@
  *     verifier, see `AuthContext.verifyNetworkSignature`);
  *   in both, the SIWE nonce must be a block hash of this chain and its ReCap must grant every
  *   resource/ability the session asks for and the one this request needs;
- * - where a route allows it, a plain wallet AuthSig (a SIWE signed EIP-191 by the wallet itself).
+ * - where a route allows it, a plain wallet AuthSig (a SIWE signed EIP-191 by the wallet itself)
+ *   that is not a session capability (URI `lit:session:…`), names a domain and, where the route
+ *   lists them, one of its Chain IDs.
  *
  * Every refusal is a NodeError whose `reason` names the failed check.
  *
@@ -33,10 +35,13 @@ import {
   type RecapAbility,
   type RequiredCapability,
 } from "./context";
+import { singleUseKey, type SingleUseToken } from "./singleUse";
 import { capabilityAuthSigSchema, hex, malformed, verifyUserAuthSig } from "./userAuthSig";
 
 export * from "./capabilities";
 export * from "./context";
+export * from "./singleUse";
+export { isSessionCapability, type SiweRole } from "./userAuthSig";
 
 // ---------------------------------------------------------------------------------------------
 // Shapes
@@ -93,7 +98,10 @@ export async function authenticate(
         reason: "WalletAuthSigNotAccepted",
       });
     }
-    const user = await verifyUserAuthSig(sig, ctx, undefined, false);
+    const user = await verifyUserAuthSig(sig, ctx, {
+      as: "wallet AuthSig",
+      chainIds: options.walletChainIds,
+    });
     // A wallet signing for itself holds every ability on its own behalf unless its ReCap narrows it.
     if (user.att) requireGranted(user.att, needs);
     return {
@@ -174,12 +182,10 @@ export async function authenticate(
   }
 
   // 3. The user's capability: the last AuthSig, delegating to this session key.
-  const user = await verifyUserAuthSig(
-    message.capabilities[message.capabilities.length - 1],
-    ctx,
-    `lit:session:${message.sessionKey}`,
-    true,
-  );
+  const user = await verifyUserAuthSig(message.capabilities[message.capabilities.length - 1], ctx, {
+    as: "capability",
+    sessionKeyUri: `lit:session:${message.sessionKey}`,
+  });
   const att = user.att as Attenuations;
   if (expiration.getTime() > user.expiration.getTime()) {
     throw new UnauthorizedError("the session outlives the capability that delegates to it", {
@@ -245,13 +251,23 @@ export interface VerifiedAuthMethod {
   /** For EthWallet: the wallet address. */
   address: string;
   expiresAt: Date;
+  /** What the node spends when it grants a request with this auth method (see singleUse.ts). */
+  singleUse: SingleUseToken;
 }
 
 /**
+ * How long a node remembers a spent EthWallet auth method at most: past its expiration it is refused
+ * anyway, and past 31 days its nonce is (a SIWE nonce may be a block at most 30 days old).
+ */
+export const AUTH_METHOD_MAX_RETENTION_MS = 31 * 24 * 3600 * 1000;
+
+/**
  * Checks one auth method and returns the id the chain knows it by. EthWallet (type 1): the access
- * token is a wallet AuthSig (a SIWE signed EIP-191, nonce a block hash of this chain, unexpired);
- * its id is `keccak256(utf8("<checksummed address>:lit"))`, as Lit computes it. Other types need
- * their identity providers and are refused.
+ * token is a wallet AuthSig (a SIWE signed EIP-191, nonce a block hash of this chain, unexpired)
+ * that is not a session capability (a SIWE delegating to a session key, as found in every session
+ * signature: `SessionCapabilityAsAuthMethod`); its id is `keccak256(utf8("<checksummed
+ * address>:lit"))`, as Lit computes it. Other types need their identity providers and are refused.
+ * The caller spends `singleUse` when it grants the request (`UsedAuthMethods.consume`).
  */
 export async function verifyAuthMethod(
   authMethod: { authMethodType: number; accessToken: string },
@@ -280,11 +296,20 @@ export async function verifyAuthMethod(
       reason: "UnsupportedCapability",
     });
   }
-  const user = await verifyUserAuthSig(shape.data, ctx, undefined, false);
+  const user = await verifyUserAuthSig(shape.data, ctx, { as: "auth method" });
+  const retainedUntil = Math.min(
+    user.expiration.getTime(),
+    ctx.now().getTime() + AUTH_METHOD_MAX_RETENTION_MS,
+  );
   return {
     authMethodType: AUTH_METHOD_TYPE.EthWallet,
     authMethodId: keccak256(toUtf8Bytes(`${user.address}:lit`)),
     address: user.address,
     expiresAt: user.expiration,
+    singleUse: {
+      key: singleUseKey("ethwallet", toUtf8Bytes(shape.data.signedMessage)),
+      until: new Date(retainedUntil),
+      what: `the EthWallet auth method of ${user.address}`,
+    },
   };
 }

@@ -81,6 +81,8 @@ export function memo<T>(ctx: AuthContext, parts: readonly string[], compute: () 
 export interface AuthenticateOptions {
   /** Accept a plain wallet AuthSig (no session key): only where Lit's client may send one. */
   allowWalletAuthSig?: boolean;
+  /** The Chain IDs a wallet AuthSig's SIWE may name (any, when not given). */
+  walletChainIds?: readonly number[];
 }
 
 export interface Authenticated {

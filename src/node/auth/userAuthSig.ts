@@ -68,13 +68,41 @@ function parseTime(value: string | undefined, what: string): Date | undefined {
   return t;
 }
 
-/** Checks the signer, the validity window, the nonce and (when `requireRecap`) the ReCap of a SIWE AuthSig. */
+/**
+ * What a SIWE AuthSig is shown as, which decides what its URI, chain and ReCap must be:
+ * - `capability`: the last capability of a session; it delegates to that session (`URI:
+ *   lit:session:<key>`) with a ReCap;
+ * - `auth method`: an EthWallet auth method (Lit's client signs one whose URI is the app's origin);
+ * - `wallet AuthSig`: a plain wallet AuthSig for the request itself (`chainIds`: the Chain IDs it may
+ *   name, when the route restricts them).
+ * An auth method or a wallet AuthSig must not be a session capability (see `isSessionCapability`):
+ * that one is sent to every node inside the session signatures, so anyone holding those could
+ * otherwise lift it and speak as the wallet.
+ */
+export type SiweRole =
+  | { readonly as: "capability"; readonly sessionKeyUri: string }
+  | { readonly as: "auth method" }
+  | { readonly as: "wallet AuthSig"; readonly chainIds?: readonly number[] };
+
+/**
+ * Whether a SIWE delegates to a session key rather than signing the wallet in: its URI is
+ * `lit:session:…`, or it carries a ReCap (ERC-5573: a ReCap delegates to the SIWE's URI) and that URI
+ * is not a web origin (`https://app.example/…`), i.e. it names a key or another principal.
+ */
+export function isSessionCapability(siwe: Pick<SiweMessage, "uri" | "resources">): boolean {
+  const uri = siwe.uri.toLowerCase();
+  if (uri.startsWith("lit:session:")) return true;
+  const hasRecap = (siwe.resources ?? []).some((r) => r.startsWith("urn:recap:"));
+  return hasRecap && !/^https?:\/\//.test(uri);
+}
+
+/** Checks the signer, the role (URI, chain), the validity window, the nonce and the ReCap of a SIWE AuthSig. */
 export async function verifyUserAuthSig(
   authSig: CapabilityAuthSig,
   ctx: AuthContext,
-  expectedUri: string | undefined,
-  requireRecap: boolean,
+  role: SiweRole,
 ): Promise<VerifiedSiwe & { via: "wallet" | "pkp-session" }> {
+  const requireRecap = role.as === "capability";
   const siwe = memo(ctx, ["siwe", authSig.signedMessage], () => parseSiwe(authSig.signedMessage));
   let via: "wallet" | "pkp-session";
   let signer: string;
@@ -145,10 +173,31 @@ export async function verifyUserAuthSig(
     });
   }
 
-  if (expectedUri !== undefined && siwe.uri !== expectedUri) {
-    throw new UnauthorizedError(`the SIWE URI is ${siwe.uri}, not this session's ${expectedUri}`, {
-      reason: "SiweUriMismatch",
-    });
+  if (role.as === "capability") {
+    if (siwe.uri !== role.sessionKeyUri) {
+      throw new UnauthorizedError(`the SIWE URI is ${siwe.uri}, not this session's ${role.sessionKeyUri}`, {
+        reason: "SiweUriMismatch",
+      });
+    }
+  } else if (isSessionCapability(siwe)) {
+    throw new UnauthorizedError(
+      `the SIWE delegates to ${siwe.uri}: a session capability is not ${role.as === "auth method" ? "an auth method" : "a wallet AuthSig"}`,
+      {
+        reason:
+          role.as === "auth method" ? "SessionCapabilityAsAuthMethod" : "SessionCapabilityAsWalletAuthSig",
+      },
+    );
+  }
+  if (role.as === "wallet AuthSig") {
+    if (siwe.domain.trim() === "") {
+      throw new UnauthorizedError("the SIWE message names no domain", { reason: "SiweDomainMissing" });
+    }
+    if (role.chainIds !== undefined && !role.chainIds.includes(Number(siwe.chainId))) {
+      throw new UnauthorizedError(
+        `the SIWE message is for chain ${siwe.chainId}, not one this node accepts (${role.chainIds.join(", ")})`,
+        { reason: "SiweChainNotAccepted" },
+      );
+    }
   }
 
   const now = ctx.now().getTime();

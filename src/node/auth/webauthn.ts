@@ -5,7 +5,8 @@
  * base64url); the auth method id is `keccak256(utf8(rawId + ":lit"))`; the user pubkey stored in
  * PKPPermissions is the credential's COSE_Key (EC2, ES256, P-256), or a SEC1 P-256 point. The
  * challenge the authenticator signed is a recent block hash of this chain (Lit's client asks it for
- * the latest one), which makes an assertion fresh without any state on the node.
+ * the latest one), which makes an assertion fresh; it is not bound to the session it is shown for,
+ * so each node also takes an assertion only once (src/node/sessionKey/authMethods.ts, singleUse.ts).
  */
 import { p256 } from "@noble/curves/p256";
 import { sha256 } from "@noble/hashes/sha2";

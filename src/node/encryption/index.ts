@@ -5,7 +5,10 @@
  * 2. the conditions' structure (grammar, at most 30, known chains, valid ABIs), before anything else;
  * 3. the requester: a session signature (or, as Lit's client may send, a wallet AuthSig) granting
  *    `Threshold/Decryption` on `lit-accesscontrolcondition://<hash of the conditions>/<dataToEncryptHash>`
- *    (or `lit-accesscontrolcondition://*`);
+ *    (or `lit-accesscontrolcondition://*`); a wallet AuthSig must not be a session capability
+ *    (`lit:session:…`, lifted from someone's session signatures) and must name one of
+ *    `walletAuthSigChainIds`; without a ReCap it grants decryption of whatever its wallet may decrypt
+ *    (what Lit's client sends: docs/compatibility.md, "Wallet AuthSigs and auth methods");
  * 4. the conditions, evaluated for the requester's address at the latest block;
  * 5. only then this node's share `x_i·H(identity)` of the network key's signature on
  *    `lit-accesscontrolcondition://<hex sha256 of the canonical conditions>/<dataToEncryptHash>`, in
@@ -21,6 +24,7 @@ import { blsG1Group } from "../../crypto/group";
 import { AuthCache, authenticate, decryptionCapability, type Authenticated } from "../auth";
 import {
   ConditionChains,
+  LIT_LOCAL_CHAIN_NAME,
   checkConditions,
   decryptionRequest,
   litParamsFromAuthSig,
@@ -50,12 +54,28 @@ export interface EncryptionSignExtras {
   pkpNetwork: NonNullable<EncryptionSignAnswer["pkpNetwork"]>;
 }
 
+/** Chronicle Yellowstone's Chain ID: what Lit's client signs for the chain name `yellowstone`. */
+const LIT_YELLOWSTONE_CHAIN_ID = 175188;
+
+/**
+ * The Chain IDs a wallet AuthSig's SIWE may name on this node: 1 (what Lit's `createSiweMessage`
+ * and `generateAuthSig` sign by default), every chain the node serves for conditions (its own
+ * included), and Lit's ID for `yellowstone`, the name the node's own chain is served under.
+ */
+export function walletAuthSigChainIds(chains: ConditionChains): number[] {
+  const ids = new Set<number>([1]);
+  for (const name of chains.names()) ids.add(chains.endpoint(name).chainId);
+  if (chains.has(LIT_LOCAL_CHAIN_NAME)) ids.add(LIT_YELLOWSTONE_CHAIN_ID);
+  return [...ids].sort((a, b) => a - b);
+}
+
 export function registerEncryptionRoutes(
   app: FastifyInstance,
   node: PkpNode,
   options: EncryptionRouteOptions = {},
 ): void {
   const chains = new ConditionChains(node.config);
+  const walletChainIds = walletAuthSigChainIds(chains);
   const cache = new AuthCache();
   const runner = options.runActionCondition === undefined ? createActionConditionRunner(node) : undefined;
   const runActionCondition =
@@ -91,7 +111,7 @@ export function registerEncryptionRoutes(
           return key !== undefined && blsVerify(blsG1Group.pointToBytes(key.publicKey), message, signature);
         },
       },
-      { allowWalletAuthSig: true },
+      { allowWalletAuthSig: true, walletChainIds },
     );
   };
 

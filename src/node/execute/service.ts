@@ -17,6 +17,7 @@ import {
   nodeAuthContext,
   verifyAuthMethod,
   type AuthContext,
+  type VerifiedAuthMethod,
 } from "../auth";
 import { InvalidRequestError, InternalError } from "../errors";
 import type { PkpNode } from "../node";
@@ -149,9 +150,13 @@ export class ExecuteService {
     const authCtx = this.#authContext();
     const action = await this.#resolveCode(body);
     const auth = await authenticate(body.authSig, litActionExecutionCapability(action.cid), authCtx);
+    // The action sees the auth methods as `Lit.Auth.authMethodContexts`, and may grant on them: each
+    // is verified (never a session capability), then spent on this node before the action runs.
     const authMethodContexts: Record<string, unknown>[] = [];
-    for (const m of body.authMethods ?? []) {
-      const v = await verifyAuthMethod(m, authCtx);
+    const verified: VerifiedAuthMethod[] = [];
+    for (const m of body.authMethods ?? []) verified.push(await verifyAuthMethod(m, authCtx));
+    this.node.usedAuthMethods.consume(verified.map((v) => v.singleUse));
+    for (const v of verified) {
       authMethodContexts.push({
         userId: getAddress(v.address),
         appId: "lit",

@@ -8,10 +8,21 @@
  * - WebAuthn (3): a P-256 assertion over a recent block hash, verified against the credential's
  *   public key registered on-chain for `keccak256(utf8("<rawId>:lit"))`.
  * - Lit Action (2) is custom auth: see customAuth.ts.
+ *
+ * Neither is bound to the session it is shown for, so each node grants a request with one at most
+ * once (`singleUse`, spent by the caller with `UsedAuthMethods.consume`), and an EthWallet SIWE that
+ * is itself a session capability is refused (`SessionCapabilityAsAuthMethod`).
  */
 import { getAddress } from "ethers";
 import { AUTH_METHOD_TYPE, AUTH_METHOD_WEBAUTHN } from "../../protocol";
-import { parseWebAuthnAssertion, verifyAuthMethod, verifyWebAuthnSignature, type AuthContext } from "../auth";
+import {
+  parseWebAuthnAssertion,
+  singleUseKey,
+  verifyAuthMethod,
+  verifyWebAuthnSignature,
+  type AuthContext,
+  type SingleUseToken,
+} from "../auth";
 import type { Chain } from "../chain";
 import { NotPermittedError, UnauthorizedError } from "../errors";
 import { authMethodUserPubkey, permittedAuthMethod, type PermittedAuthMethod } from "../permissions";
@@ -20,9 +31,18 @@ import type { AuthMethod } from "../wire";
 /** How long a WebAuthn challenge (a block hash) stays usable. */
 export const WEBAUTHN_CHALLENGE_MAX_AGE_MS = 10 * 60 * 1000;
 
+/**
+ * How long a node remembers a spent WebAuthn assertion. The challenge's age is measured in chain
+ * time (a chain that makes no block keeps its latest hash fresh), so this is far longer than the
+ * challenge's own window.
+ */
+export const WEBAUTHN_REPLAY_RETENTION_MS = 24 * 3600 * 1000;
+
 /** A verified, permitted auth method and what a Lit Action sees of it (`Lit.Auth.authMethodContexts`). */
 export interface CheckedAuthMethod extends PermittedAuthMethod {
   context: Record<string, unknown>;
+  /** What the node spends when it grants the request. */
+  singleUse: SingleUseToken;
 }
 
 function notPermitted(what: string, tokenId: bigint): NotPermittedError {
@@ -54,6 +74,7 @@ async function checkEthWallet(
       expiration: Math.floor(v.expiresAt.getTime() / 1000),
       usedForSignSessionKeyRequest: true,
     },
+    singleUse: v.singleUse,
   };
 }
 
@@ -93,12 +114,24 @@ async function checkWebAuthn(
       authMethodId: id,
       usedForSignSessionKeyRequest: true,
     },
+    // What the authenticator signed, not the signature: an ECDSA signature can be re-encoded.
+    singleUse: {
+      key: singleUseKey(
+        "webauthn",
+        new TextEncoder().encode(assertion.rawId),
+        assertion.authenticatorData,
+        assertion.clientDataJSON,
+      ),
+      until: new Date(now.getTime() + WEBAUTHN_REPLAY_RETENTION_MS),
+      what: `the WebAuthn assertion of credential ${assertion.rawId}`,
+    },
   };
 }
 
 /**
  * Verifies every auth method of the request and checks each is permitted for the PKP; the first
- * that fails refuses the whole request (a NodeError with its reason).
+ * that fails refuses the whole request (a NodeError with its reason). Spends none of them: the
+ * caller spends their `singleUse` tokens when it grants the request.
  */
 export async function checkAuthMethods(
   chain: Chain,

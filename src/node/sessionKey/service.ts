@@ -7,6 +7,8 @@
  *    ReCap (the first resource, where Lit's client reads it).
  * 2. The auth: every auth method verified and permitted for the PKP on-chain (EthWallet, WebAuthn),
  *    or custom auth: the Lit Action given as code, permitted for the PKP, approves; at least one.
+ *    Each auth method is spent on this node when the share is released: shown again, it is refused
+ *    (`AuthMethodAlreadyUsed`, see src/node/auth/singleUse.ts).
  * 3. The node appends one `lit-pkpauth://<tokenId>/<type>/<id>` resource per auth method that
  *    passed (every node the same, deterministic) and signs
  *    `sha256("lit_session:" + hex(keccak256(EIP-191 prefix + siweMessage)))` with its share of the
@@ -171,7 +173,10 @@ export class SessionKeyService {
       });
     }
 
-    // 3. The network's session: the SIWE with the auth methods appended, this node's share over it.
+    // 3. The auth methods are spent (synchronously with the signing below, so a concurrent request
+    // with one of them cannot also pass), then the network's session: the SIWE with the auth methods
+    // appended, this node's share over it.
+    node.usedAuthMethods.consume(checked.map((m) => m.singleUse));
     siwe.resources = [...resources, ...granted.map((m) => pkpAuthResource(tokenId, m))];
     const siweMessage = siwe.prepareMessage();
     const digest = pkpSessionDigest(siweMessage);
