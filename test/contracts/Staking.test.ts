@@ -504,4 +504,26 @@ describe("Staking", () => {
       });
     });
   });
+
+  describe("kick views", () => {
+    it("before any vote: the next set is the current set, nothing kicked, no votes", async () => {
+      const { staking, wallets } = await loadFixture(deployWithValidatorsFixture);
+      expect(sorted(await staking.getValidatorsInNextEpoch())).to.deep.equal(
+        sorted(wallets.map((w) => w.address)),
+      );
+      expect(await staking.getKickedValidators()).to.deep.equal([]);
+      expect(
+        await staking.getVotingStatusToKickValidator(2, wallets[0].address, wallets[1].address),
+      ).to.deep.equal([0n, false]);
+    });
+
+    it("getValidatorsInNextEpoch follows the owner's staged changes", async () => {
+      const { staking, alice, wallets } = await loadFixture(deployWithValidatorsFixture);
+      await staking.addValidator(2130706433, 0, 7480, alice.address, 21, 22);
+      await staking.removeValidator(wallets[0].address);
+      expect(sorted(await staking.getValidatorsInNextEpoch())).to.deep.equal(
+        sorted([...wallets.slice(1).map((w) => w.address), alice.address]),
+      );
+    });
+  });
 });
