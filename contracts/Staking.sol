@@ -228,20 +228,9 @@ contract Staking is IStaking, Ownable {
     function getActiveUnkickedValidatorStructsAndCounts()
         external
         view
-        returns (Epoch memory, uint256 minNodeCount, Validator[] memory validators)
+        returns (Epoch memory, uint256 minNodeCount, Validator[] memory)
     {
-        uint256 count = _current.length;
-        uint256 number = _epoch.number;
-        validators = new Validator[](count - _kicked.length);
-        uint256 k = 0;
-        for (uint256 i = 0; i < count; ++i) {
-            address nodeAddress = _current[i];
-            if (_kickedInEpoch[nodeAddress] != number) {
-                validators[k] = _validators[nodeAddress];
-                ++k;
-            }
-        }
-        return (_epoch, currentValidatorCountForConsensus(), validators);
+        return (_epoch, currentValidatorCountForConsensus(), getValidatorsStructsInCurrentEpoch());
     }
 
     /// @dev Appends a node to the next set.

@@ -226,6 +226,8 @@ interface IStaking {
     ) external view returns (uint256, bool);
 
     /// @notice Everything Lit's client reads when it connects.
+    /// @dev Unlike Lit's, the list keeps the validators kicked in this epoch: they serve until the epoch
+    /// advances, and clients and nodes number the validators by their place in the whole current set.
     /// @return The current epoch.
     /// @return minNodeCount `currentValidatorCountForConsensus()`.
     /// @return The current epoch's validators.
