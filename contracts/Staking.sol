@@ -5,10 +5,16 @@ import {Ownable} from "@openzeppelin/contracts/access/Ownable.sol";
 import {IStaking} from "./interfaces/IStaking.sol";
 
 /// @title Staking
-/// @notice The owner-managed validator registry of the network (see IStaking).
+/// @notice The owner-managed validator registry of the network, with kicks voted by the validators (see IStaking).
 contract Staking is IStaking, Ownable {
     /// @notice State reported by `StateChanged` when an epoch starts.
     uint8 private constant STATE_ACTIVE = 1;
+
+    /// @dev The votes of one epoch against one target.
+    struct KickVotes {
+        uint256 votes;
+        mapping(address voter => bool) voted;
+    }
 
     Epoch private _epoch;
     address[] private _current;
@@ -17,6 +23,17 @@ contract Staking is IStaking, Ownable {
     mapping(address nodeAddress => uint256) private _nextPosition;
     mapping(address nodeAddress => bool) private _isCurrent;
     mapping(address nodeAddress => Validator) private _validators;
+    mapping(uint256 epochNumber => mapping(address target => KickVotes)) private _kickVotes;
+    /// @dev The validators kicked from the next epoch during the current one.
+    address[] private _kicked;
+    /// @dev The epoch a node was last kicked in; 0 = never.
+    mapping(address nodeAddress => uint256) private _kickedInEpoch;
+    /// @dev Kicked and not yet rejoined, nor added or removed by the owner since.
+    mapping(address nodeAddress => bool) private _mayRejoin;
+    /// @dev The owner staged a change (add or remove) since the epoch started.
+    bool private _ownerChangesPending;
+    /// @dev Kicks and rejoins since the epoch started.
+    uint256 private _networkChangesPending;
 
     /// @param epochLength Seconds an epoch is meant to last.
     /// @param epochTimeout Seconds the nodes wait for each other in a network round.
@@ -51,28 +68,84 @@ contract Staking is IStaking, Ownable {
             senderPubKey: senderPubKey,
             receiverPubKey: receiverPubKey
         });
-        _next.push(nodeAddress);
-        _nextPosition[nodeAddress] = _next.length;
+        _stage(nodeAddress);
+        delete _mayRejoin[nodeAddress];
+        _ownerChangesPending = true;
         emit ValidatorAdded(nodeAddress);
     }
 
     /// @inheritdoc IStaking
+    /// @dev A kicked node that is not staged can be removed too: that withdraws its right to `rejoin()`.
     function removeValidator(address nodeAddress) external onlyOwner {
-        uint256 position = _nextPosition[nodeAddress];
-        if (position == 0) revert StakingValidatorNotFound(nodeAddress);
-        uint256 last = _next.length;
-        if (position != last) {
-            address moved = _next[last - 1];
-            _next[position - 1] = moved;
-            _nextPosition[moved] = position;
+        if (_nextPosition[nodeAddress] != 0) {
+            _unstage(nodeAddress);
+        } else if (!_mayRejoin[nodeAddress]) {
+            revert StakingValidatorNotFound(nodeAddress);
         }
-        _next.pop();
-        delete _nextPosition[nodeAddress];
+        delete _mayRejoin[nodeAddress];
+        _ownerChangesPending = true;
         emit ValidatorRemoved(nodeAddress);
     }
 
     /// @inheritdoc IStaking
-    function advanceEpoch() external onlyOwner {
+    function kickValidatorInNextEpoch(
+        address validatorStakerAddress,
+        uint256 reason,
+        bytes calldata data
+    ) external {
+        address voter = msg.sender;
+        uint256 number = _epoch.number;
+        if (!_isCurrent[voter]) revert StakingVoterNotCurrentValidator(voter);
+        if (_kickedInEpoch[voter] == number) revert StakingVoterKicked(voter);
+        if (validatorStakerAddress == voter) revert StakingCannotVoteForSelf(voter);
+        if (!_isCurrent[validatorStakerAddress])
+            revert StakingKickTargetNotCurrentValidator(validatorStakerAddress);
+        if (_kickedInEpoch[validatorStakerAddress] == number) {
+            revert StakingValidatorAlreadyKicked(validatorStakerAddress);
+        }
+        KickVotes storage tally = _kickVotes[number][validatorStakerAddress];
+        if (tally.voted[voter]) revert StakingCannotVoteTwice(voter, validatorStakerAddress);
+        uint256 threshold = currentValidatorCountForConsensus();
+        // One more kick must leave a threshold of the current validators, who hold the key shares, unkicked.
+        if (_current.length - _kicked.length - 1 < threshold)
+            revert StakingCannotKickBelowCurrentValidatorThreshold();
+
+        tally.voted[voter] = true;
+        uint256 votes = tally.votes + 1;
+        tally.votes = votes;
+        emit VotedToKickValidatorInNextEpoch(voter, validatorStakerAddress, reason, data);
+
+        if (votes > threshold - 1) {
+            if (_nextPosition[validatorStakerAddress] != 0) _unstage(validatorStakerAddress);
+            _kicked.push(validatorStakerAddress);
+            _kickedInEpoch[validatorStakerAddress] = number;
+            _mayRejoin[validatorStakerAddress] = true;
+            ++_networkChangesPending;
+            emit ValidatorKickedFromNextEpoch(validatorStakerAddress, 0);
+        }
+    }
+
+    /// @inheritdoc IStaking
+    function rejoin() external {
+        address nodeAddress = msg.sender;
+        if (!_mayRejoin[nodeAddress]) revert StakingNotKicked(nodeAddress);
+        if (_kickedInEpoch[nodeAddress] == _epoch.number) {
+            revert StakingCannotRejoinUntilNextEpochBecauseKicked(nodeAddress);
+        }
+        // Never staged here: staging by the owner clears `_mayRejoin`, and a kicked node leaves the next set.
+        _stage(nodeAddress);
+        delete _mayRejoin[nodeAddress];
+        ++_networkChangesPending;
+        emit RequestToJoin(nodeAddress);
+    }
+
+    /// @inheritdoc IStaking
+    function advanceEpoch() external {
+        if (msg.sender != owner()) {
+            if (!_isCurrent[msg.sender]) revert StakingNotOwnerOrValidator(msg.sender);
+            if (_ownerChangesPending) revert StakingAdvanceNeedsOwner();
+            if (_networkChangesPending == 0) revert StakingNothingToAdvance();
+        }
         uint256 count = _current.length;
         for (uint256 i = 0; i < count; ++i) {
             delete _isCurrent[_current[i]];
@@ -82,6 +155,9 @@ contract Staking is IStaking, Ownable {
         for (uint256 i = 0; i < count; ++i) {
             _isCurrent[_current[i]] = true;
         }
+        delete _kicked;
+        _ownerChangesPending = false;
+        _networkChangesPending = 0;
         uint256 number = _epoch.number + 1;
         _epoch.number = number;
         _epoch.endTime = block.timestamp + _epoch.epochLength;
@@ -129,11 +205,50 @@ contract Staking is IStaking, Ownable {
     }
 
     /// @inheritdoc IStaking
+    function getValidatorsInNextEpoch() external view returns (address[] memory) {
+        return _next;
+    }
+
+    /// @inheritdoc IStaking
+    function getKickedValidators() external view returns (address[] memory) {
+        return _kicked;
+    }
+
+    /// @inheritdoc IStaking
+    function getVotingStatusToKickValidator(
+        uint256 epochNumber,
+        address validatorStakerAddress,
+        address voterStakerAddress
+    ) external view returns (uint256, bool) {
+        KickVotes storage tally = _kickVotes[epochNumber][validatorStakerAddress];
+        return (tally.votes, tally.voted[voterStakerAddress]);
+    }
+
+    /// @inheritdoc IStaking
     function getActiveUnkickedValidatorStructsAndCounts()
         external
         view
         returns (Epoch memory, uint256 minNodeCount, Validator[] memory)
     {
         return (_epoch, currentValidatorCountForConsensus(), getValidatorsStructsInCurrentEpoch());
+    }
+
+    /// @dev Appends a node to the next set.
+    function _stage(address nodeAddress) private {
+        _next.push(nodeAddress);
+        _nextPosition[nodeAddress] = _next.length;
+    }
+
+    /// @dev Takes a staged node out of the next set (the last staged node takes its place).
+    function _unstage(address nodeAddress) private {
+        uint256 position = _nextPosition[nodeAddress];
+        uint256 last = _next.length;
+        if (position != last) {
+            address moved = _next[last - 1];
+            _next[position - 1] = moved;
+            _nextPosition[moved] = position;
+        }
+        _next.pop();
+        delete _nextPosition[nodeAddress];
     }
 }

@@ -1,12 +1,13 @@
 /**
  * What a node reads from and writes to the chain (ethers v6 over JSON-RPC, on the typechain-typed
- * contracts): the validator set of the current epoch and the epoch (Staking), the network's root
- * keys and key routing (PubkeyRouter), and a PKP's existence, owner and permissions (PKPNFT,
- * PKPPermissions). The parts: the latest block as the chain announces it (heads.ts), reads pinned to
- * one block and remembered for it (pinning.ts), and the shared types (types.ts).
+ * contracts): the validator set of the current epoch and the epoch, kick votes and epoch advances
+ * (Staking), the network's root keys and key routing (PubkeyRouter), and a PKP's existence, owner and
+ * permissions (PKPNFT, PKPPermissions). The parts: the latest block as the chain announces it
+ * (heads.ts), reads pinned to one block and remembered for it (pinning.ts), and the shared types
+ * (types.ts).
  *
- * About 400 lines: the Chain facade (validator set, root keys, routing, PKP reads); heads and pinned
- * reads are their own modules.
+ * About 480 lines: the Chain facade (validator set, kicks, root keys, routing, PKP reads); heads and
+ * pinned reads are their own modules.
  */
 import {
   JsonRpcProvider,
@@ -14,6 +15,8 @@ import {
   ZeroAddress,
   getAddress,
   hexlify,
+  type BytesLike,
+  type Interface,
   type JsonRpcPayload,
   type JsonRpcResult,
   type TypedDataDomain,
@@ -64,11 +67,22 @@ class RetryingProvider extends JsonRpcProvider {
 /** The custom errors of a vote that came too late: the key is voted already (by this node, or set). */
 const ALREADY_VOTED = new Set(["PubkeyRouterAlreadyVoted", "PubkeyRouterRootKeysAlreadySet"]);
 
+/** Staking's custom errors of a kick vote that is not needed: this node voted already, or the target is out. */
+const ALREADY_KICKED = new Set(["StakingCannotVoteTwice", "StakingValidatorAlreadyKicked"]);
+
+/**
+ * What a kick vote did: counted, counted and the threshold reached (the target leaves the next set),
+ * or not needed (this node voted against the target in this epoch already, or it is kicked already).
+ */
+export type KickVoteResult = "voted" | "kicked" | "already";
+
 export class Chain {
   readonly provider: JsonRpcProvider;
   readonly wallet: Wallet;
   #txQueue: Promise<unknown> = Promise.resolve();
   readonly staking: Staking;
+  /** Staking as this node's wallet sends to it (kick votes, epoch advances). */
+  readonly #stakingTx: Staking;
   readonly router: PubkeyRouter;
   readonly pkpNft: PKPNFT;
   readonly permissions: PKPPermissions;
@@ -92,6 +106,7 @@ export class Chain {
     this.provider.pollingInterval = 500;
     this.wallet = new Wallet(nodePrivateKey, this.provider);
     this.staking = Staking__factory.connect(contracts.staking, this.provider);
+    this.#stakingTx = Staking__factory.connect(contracts.staking, this.wallet);
     this.router = PubkeyRouter__factory.connect(contracts.pubkeyRouter, this.wallet);
     this.pkpNft = PKPNFT__factory.connect(contracts.pkpNft, this.provider);
     this.permissions = PKPPermissions__factory.connect(contracts.pkpPermissions, this.provider);
@@ -149,6 +164,55 @@ export class Chain {
    */
   onStakingChange(listener: () => void): void {
     this.#stakingListeners.push(listener);
+  }
+
+  /** The validators kicked from the next epoch during the current one (Staking's `getKickedValidators`). */
+  async kickedValidators(): Promise<string[]> {
+    return (await this.staking.getKickedValidators()).map((a) => getAddress(a));
+  }
+
+  /**
+   * Votes, from this node's key, to kick `target` from the next epoch (Staking's
+   * `kickValidatorInNextEpoch(target, reason, data)`). "kicked": this vote reached the threshold.
+   * "already": not needed (Staking's StakingCannotVoteTwice or StakingValidatorAlreadyKicked). Any
+   * other refusal (this node or the target is not a current validator, a vote for itself, a kick
+   * below the threshold of current validators) is thrown as ethers reports it.
+   */
+  async voteToKick(target: string, reason: bigint | number, data: BytesLike = "0x"): Promise<KickVoteResult> {
+    return this.#serial(async () => {
+      try {
+        const tx = await this.#stakingTx.kickValidatorInNextEpoch(target, reason, data);
+        const receipt = await tx.wait();
+        const kicked = this.staking.getEvent("ValidatorKickedFromNextEpoch").fragment.topicHash;
+        const gone = getAddress(target);
+        const hit = (receipt?.logs ?? []).some((log) => {
+          if (log.topics[0] !== kicked) return false;
+          const parsed = this.staking.interface.parseLog(log);
+          return parsed !== null && getAddress(parsed.args.staker as string) === gone;
+        });
+        return hit ? ("kicked" as const) : ("voted" as const);
+      } catch (e) {
+        if (ALREADY_KICKED.has(this.#revertName(e, this.staking.interface) ?? "")) return "already" as const;
+        throw e;
+      }
+    });
+  }
+
+  /**
+   * Starts the next epoch from this node's key (Staking's `advanceEpoch()`); a validator may do so once
+   * validators were kicked or rejoined and the owner staged nothing. Returns the transaction hash;
+   * a refusal (StakingNotOwnerOrValidator, StakingAdvanceNeedsOwner, StakingNothingToAdvance) is thrown.
+   */
+  async advanceEpoch(): Promise<string> {
+    return this.#serial(async () => {
+      const receipt = await (await this.#stakingTx.advanceEpoch()).wait();
+      return receipt!.hash;
+    });
+  }
+
+  /** The name of the Staking custom error a failed call reverted with, if it is one. */
+  stakingRevertName(error: unknown): string | undefined {
+    return this.#revertName(error, this.staking.interface);
   }
 
   #announceStakingChange(): void {
@@ -269,14 +333,14 @@ export class Chain {
         await tx.wait();
         return "voted" as const;
       } catch (e) {
-        if (ALREADY_VOTED.has(this.#revertName(e) ?? "")) return "already" as const;
+        if (ALREADY_VOTED.has(this.#revertName(e, this.router.interface) ?? "")) return "already" as const;
         throw e;
       }
     });
   }
 
-  /** The name of the PubkeyRouter custom error a failed call reverted with, if it is one. */
-  #revertName(error: unknown): string | undefined {
+  /** The name of the custom error of `contract` (PubkeyRouter, Staking) a failed call reverted with, if any. */
+  #revertName(error: unknown, contract: Interface): string | undefined {
     for (let e: unknown = error, depth = 0; typeof e === "object" && e !== null && depth < 6; depth++) {
       const { revert, data, info, cause } = e as {
         revert?: { name?: unknown };
@@ -287,10 +351,10 @@ export class Chain {
       if (typeof revert?.name === "string") return revert.name;
       if (typeof data === "string" && data.length >= 10) {
         try {
-          const parsed = this.router.interface.parseError(data);
+          const parsed = contract.parseError(data);
           if (parsed !== null) return parsed.name;
         } catch {
-          // not a PubkeyRouter error
+          // not an error of this contract
         }
       }
       e = (info as { error?: unknown } | undefined)?.error ?? cause;
